@@ -1,0 +1,5 @@
+//! The fake Discord driven by a real serenity 0.12.5 client.
+
+mod gateway;
+mod rest;
+mod support;

@@ -1,0 +1,49 @@
+//! Wires the configured platforms to one [`Bot`] and runs them until shutdown.
+//!
+//! Dependencies come in as arguments (configuration, shutdown future), so tests start the real
+//! bot in-process against fakes on 127.0.0.1.
+
+use std::sync::Arc;
+
+use anyhow::bail;
+
+use crate::bot::Bot;
+use crate::config::Config;
+
+/// Runs every configured platform until `shutdown` resolves.
+pub async fn run(config: Config, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    let bot = Bot::new(&config)?;
+    let Some(discord) = &config.discord else {
+        bail!("no chat platform is configured: set DISCORD_TOKEN");
+    };
+    tracing::info!(api = %config.xalantis.base_url, "starting xalantis-bot {}", env!("CARGO_PKG_VERSION"));
+    crate::discord::run(discord, Arc::clone(&bot), shutdown).await
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

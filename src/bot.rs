@@ -1,0 +1,108 @@
+//! The platform-neutral bot: text or user input → mentions → tickets → cards.
+//!
+//! Platforms hold one `Arc<Bot>` and call it from their event handlers; they never talk to
+//! Xalantis or build cards themselves.
+
+use std::sync::Arc;
+
+use time::OffsetDateTime;
+
+use crate::card::{Card, CardOptions, ticket_card};
+use crate::config::Config;
+use crate::detect::{Detector, Mention, TicketId};
+use crate::lookup::{Freshness, Lookup, LookupService};
+use crate::xalantis::{XalantisClient, XalantisError};
+
+/// The answer to an explicit request for one ticket (`/ticket`).
+#[derive(Debug, Clone)]
+pub enum TicketAnswer {
+    /// The ticket's card.
+    Found(Box<Card>),
+    /// The input is not a reference, UUID or ticket link.
+    NotATicket,
+    /// Xalantis has no such ticket; the id as the user wrote it.
+    NotFound(String),
+    /// Xalantis could not be asked.
+    Failed(XalantisError),
+}
+
+/// Detection, lookup and card building, shared by every platform.
+#[derive(Debug)]
+pub struct Bot {
+    detector: Detector,
+    lookup: LookupService,
+    card_options: CardOptions,
+}
+
+impl Bot {
+    /// Builds the bot from its configuration.
+    pub fn new(config: &Config) -> anyhow::Result<Arc<Self>> {
+        let detector = Detector::new(&config.detect)?;
+        let client = XalantisClient::new(config.xalantis.clone())?;
+        let lookup = LookupService::new(client, config.lookup.clone());
+        Ok(Arc::new(Self { detector, lookup, card_options: config.card.clone() }))
+    }
+
+    /// The detector, for platform code that reads ticket ids out of its own payloads.
+    pub fn detector(&self) -> &Detector {
+        &self.detector
+    }
+
+    /// The lookup service (cache statistics, prefix learning).
+    pub fn lookup_service(&self) -> &LookupService {
+        &self.lookup
+    }
+
+    /// The ticket mentions in a chat message (cheap; no I/O).
+    pub fn mentions(&self, text: &str) -> Vec<Mention> {
+        self.detector.find_ticket_mentions(text)
+    }
+
+    /// Cards of the mentioned tickets that exist, in mention order. Failures are logged and left
+    /// out: one failed lookup never hides the others.
+    pub async fn cards_for(&self, mentions: &[Mention], freshness: Freshness) -> Vec<Card> {
+        let now = OffsetDateTime::now_utc();
+        let results = self.lookup.lookup_mentions(mentions, freshness).await;
+        results
+            .into_iter()
+            .filter_map(|(mention, outcome)| match outcome {
+                Lookup::Found(ticket) => Some(ticket_card(&ticket, &self.card_options, now)),
+                Lookup::NotFound => None,
+                Lookup::Failed(error) => {
+                    tracing::warn!(ticket = ?mention.id, kind = error.kind(), %error, "ticket lookup failed");
+                    None
+                }
+            })
+            .collect()
+    }
+
+    /// Cards for ticket ids read back from a card message (the Refresh button).
+    pub async fn cards_for_ids(&self, ids: Vec<TicketId>, freshness: Freshness) -> Vec<Card> {
+        let mentions: Vec<Mention> = ids.into_iter().map(|id| Mention { id, via_link: false }).collect();
+        self.cards_for(&mentions, freshness).await
+    }
+
+    /// Answers an explicit request such as `/ticket VEN1-000079`.
+    pub async fn answer(&self, input: &str) -> TicketAnswer {
+        let Some(id) = self.detector.parse_ticket_id(input) else {
+            return TicketAnswer::NotATicket;
+        };
+        match self.lookup.lookup(&id, Freshness::Cached).await {
+            Lookup::Found(ticket) => {
+                TicketAnswer::Found(Box::new(ticket_card(&ticket, &self.card_options, OffsetDateTime::now_utc())))
+            }
+            Lookup::NotFound => TicketAnswer::NotFound(display_id(&id)),
+            Lookup::Failed(error) => {
+                tracing::warn!(ticket = ?id, kind = error.kind(), %error, "ticket lookup failed");
+                TicketAnswer::Failed(error)
+            }
+        }
+    }
+}
+
+/// How a ticket id is named back to the user.
+pub fn display_id(id: &TicketId) -> String {
+    match id {
+        TicketId::Uuid(s) | TicketId::Reference(s) => s.clone(),
+    }
+}

@@ -1,0 +1,339 @@
+//! Environment → [`Config`]. Every problem is reported at once; secrets are redacted in `Debug`.
+//!
+//! ```
+//! use std::collections::HashMap;
+//! use xalantis_bot::config::{Config, Purpose};
+//! let vars = HashMap::from([("MAX_TICKETS_PER_MESSAGE".to_owned(), "lots".to_owned())]);
+//! let err = Config::from_vars(&vars, Purpose::Run).unwrap_err();
+//! assert!(err.to_string().contains("MAX_TICKETS_PER_MESSAGE"));
+//! assert!(err.to_string().contains("DISCORD_TOKEN"));
+//! ```
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::net::SocketAddr;
+use std::str::FromStr;
+use std::time::Duration;
+
+use url::Url;
+
+use crate::card::{CardOptions, DEFAULT_WEB_URL, ShowRequester};
+use crate::detect::{DEFAULT_MAX_TICKETS, DEFAULT_REFERENCE_PATTERN, DetectConfig, MAX_TICKETS_CEILING};
+use crate::lookup::LookupConfig;
+use crate::secret::Secret;
+use crate::xalantis::client::ClientConfig;
+
+/// Documented base of the Xalantis API.
+pub const DEFAULT_API_URL: &str = "https://app.xalantis.com/api";
+/// Default `XALANTIS_TIMEOUT_SECS`.
+pub const DEFAULT_TIMEOUT_SECS: u64 = 5;
+/// Default `CACHE_TTL_SECS`.
+pub const DEFAULT_CACHE_TTL_SECS: u64 = 60;
+
+/// What the configuration is loaded for; decides which variables are required.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// The bot itself: needs `DISCORD_TOKEN` and `XALANTIS_API_TOKEN`.
+    Run,
+    /// `check`: the same requirements as `Run`.
+    Check,
+    /// The terminal console: nothing required (without a token it serves sample tickets).
+    Console,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// The whole configuration of the bot.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The Xalantis API client settings.
+    pub xalantis: ClientConfig,
+    /// Mention detection settings.
+    pub detect: DetectConfig,
+    /// Cache and concurrency of lookups.
+    pub lookup: LookupConfig,
+    /// What cards show and where they link.
+    pub card: CardOptions,
+    /// Discord settings, when `DISCORD_TOKEN` is set.
+    pub discord: Option<DiscordConfig>,
+    /// `HTTP_BIND`: address of the health and metrics endpoints.
+    pub http_bind: Option<SocketAddr>,
+    /// `LOG_FORMAT`.
+    pub log_format: LogFormat,
+}
+
+/// Discord settings.
+#[derive(Debug, Clone)]
+pub struct DiscordConfig {
+    /// `DISCORD_TOKEN`.
+    pub token: Secret,
+    /// `DISCORD_PROXY_URL`: REST base replacing `https://discord.com` (rate limiting is then the
+    /// proxy's job).
+    pub proxy_url: Option<Url>,
+    /// `DISCORD_CHANNELS`: when set, passive answering only in these channels.
+    pub channels: Option<HashSet<u64>>,
+    /// `DISCORD_GUILD_ID`: register `/ticket` in this guild only (instant while testing).
+    pub guild_id: Option<u64>,
+}
+
+/// Every problem found in the configuration, as one message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    /// One line per problem, each naming its variable.
+    pub problems: Vec<String>,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "invalid configuration ({} problem(s)):", self.problems.len())?;
+        for problem in &self.problems {
+            writeln!(f, "  - {problem}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Config {
+    /// Reads the process environment (after `.env`, which `main` loads with dotenvy).
+    pub fn from_env(purpose: Purpose) -> Result<Self, ConfigError> {
+        Self::from_vars(&std::env::vars().collect(), purpose)
+    }
+
+    /// Reads a set of variables; empty values count as unset.
+    pub fn from_vars(vars: &HashMap<String, String>, purpose: Purpose) -> Result<Self, ConfigError> {
+        let mut reader = Reader { vars, problems: Vec::new() };
+        let config = reader.config(purpose);
+        if reader.problems.is_empty() {
+            Ok(config)
+        } else {
+            Err(ConfigError { problems: reader.problems })
+        }
+    }
+}
+
+/// Reads variables, collecting problems instead of stopping at the first.
+struct Reader<'a> {
+    vars: &'a HashMap<String, String>,
+    problems: Vec<String>,
+}
+
+impl<'a> Reader<'a> {
+    fn config(&mut self, purpose: Purpose) -> Config {
+        let web_url = self.url("XALANTIS_WEB_URL", DEFAULT_WEB_URL);
+        Config {
+            xalantis: self.xalantis(purpose),
+            detect: self.detect(&web_url),
+            lookup: self.lookup(),
+            card: self.card(web_url),
+            discord: self.discord(purpose),
+            http_bind: self.parsed("HTTP_BIND", "an address such as 0.0.0.0:8080"),
+            log_format: self.log_format(),
+        }
+    }
+
+    fn xalantis(&mut self, purpose: Purpose) -> ClientConfig {
+        let token = self.get("XALANTIS_API_TOKEN").map(Secret::new);
+        if token.is_none() && purpose != Purpose::Console {
+            self.problem("XALANTIS_API_TOKEN is not set: create an API key in Xalantis (scope tickets:read)");
+        }
+        let timeout = self.seconds("XALANTIS_TIMEOUT_SECS", DEFAULT_TIMEOUT_SECS);
+        let mut client = ClientConfig::new(self.url("XALANTIS_API_URL", DEFAULT_API_URL), token);
+        client.timeout = timeout;
+        client
+    }
+
+    fn detect(&mut self, web_url: &Url) -> DetectConfig {
+        let pattern = self.get("TICKET_REFERENCE_PATTERN").unwrap_or(DEFAULT_REFERENCE_PATTERN);
+        if let Err(e) = regex::Regex::new(pattern) {
+            let first_line = e.to_string().lines().last().unwrap_or_default().to_owned();
+            self.problem(&format!("TICKET_REFERENCE_PATTERN is not a valid regex: {first_line}"));
+        }
+        DetectConfig {
+            reference_pattern: pattern.to_owned(),
+            web_url: web_url.clone(),
+            max_tickets: self.max_tickets(),
+        }
+    }
+
+    fn max_tickets(&mut self) -> usize {
+        let n: usize = self.parsed("MAX_TICKETS_PER_MESSAGE", "a whole number from 1 to 10").unwrap_or(DEFAULT_MAX_TICKETS);
+        if (1..=MAX_TICKETS_CEILING).contains(&n) {
+            n
+        } else {
+            self.problem(&format!("MAX_TICKETS_PER_MESSAGE must be from 1 to {MAX_TICKETS_CEILING}, got {n}"));
+            DEFAULT_MAX_TICKETS
+        }
+    }
+
+    fn lookup(&mut self) -> LookupConfig {
+        LookupConfig {
+            cache_ttl: self.seconds("CACHE_TTL_SECS", DEFAULT_CACHE_TTL_SECS),
+            ..LookupConfig::default()
+        }
+    }
+
+    fn card(&mut self, web_url: Url) -> CardOptions {
+        let show_requester = match self.get("SHOW_REQUESTER").map(str::to_ascii_lowercase).as_deref() {
+            None | Some("none") => ShowRequester::None,
+            Some("name") => ShowRequester::Name,
+            Some("full") => ShowRequester::Full,
+            Some(other) => {
+                self.problem(&format!("SHOW_REQUESTER must be none, name or full, got {other:?}"));
+                ShowRequester::None
+            }
+        };
+        let link_template = self.get("TICKET_URL_TEMPLATE").map(str::to_owned);
+        if let Some(t) = &link_template {
+            if !t.contains("{uuid}") && !t.contains("{reference}") {
+                self.problem("TICKET_URL_TEMPLATE must contain {uuid} or {reference}");
+            }
+        }
+        CardOptions { web_url, link_template, show_requester }
+    }
+
+    fn discord(&mut self, purpose: Purpose) -> Option<DiscordConfig> {
+        let token = self.get("DISCORD_TOKEN").map(Secret::new);
+        if token.is_none() && purpose != Purpose::Console {
+            self.problem("DISCORD_TOKEN is not set: copy the bot token from the Discord developer portal (Bot → Reset Token)");
+        }
+        let proxy_url = self.get("DISCORD_PROXY_URL").map(|_| self.url("DISCORD_PROXY_URL", ""));
+        let channels = self.id_list("DISCORD_CHANNELS");
+        let guild_id = self.parsed::<u64>("DISCORD_GUILD_ID", "a Discord guild id (a number)");
+        Some(DiscordConfig { token: token?, proxy_url, channels, guild_id })
+    }
+
+    fn log_format(&mut self) -> LogFormat {
+        match self.get("LOG_FORMAT").map(str::to_ascii_lowercase).as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                self.problem(&format!("LOG_FORMAT must be text or json, got {other:?}"));
+                LogFormat::Text
+            }
+        }
+    }
+
+    fn id_list(&mut self, name: &str) -> Option<HashSet<u64>> {
+        let raw = self.get(name)?;
+        let mut ids = HashSet::new();
+        for item in raw.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            match item.parse::<u64>() {
+                Ok(id) if id > 0 => {
+                    ids.insert(id);
+                }
+                _ => self.problem(&format!("{name} must be comma-separated Discord ids, {item:?} is not one")),
+            }
+        }
+        Some(ids)
+    }
+
+    fn url(&mut self, name: &str, default: &str) -> Url {
+        let raw = self.get(name).unwrap_or(default).trim_end_matches('/').to_owned();
+        match Url::parse(&raw) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => url,
+            _ => {
+                self.problem(&format!("{name} must be an http(s) URL, got {raw:?}"));
+                Url::parse(DEFAULT_WEB_URL).expect("the default URL is valid")
+            }
+        }
+    }
+
+    fn seconds(&mut self, name: &str, default: u64) -> Duration {
+        let secs = self.parsed(name, "a whole number of seconds above 0").unwrap_or(default);
+        if secs == 0 {
+            self.problem(&format!("{name} must be above 0"));
+        }
+        Duration::from_secs(secs.max(1))
+    }
+
+    fn parsed<T: FromStr>(&mut self, name: &str, expected: &str) -> Option<T> {
+        let raw = self.get(name)?;
+        let parsed = raw.trim().parse().ok();
+        if parsed.is_none() {
+            self.problem(&format!("{name} must be {expected}, got {raw:?}"));
+        }
+        parsed
+    }
+
+    fn get(&self, name: &str) -> Option<&'a str> {
+        self.vars.get(name).map(String::as_str).filter(|v| !v.trim().is_empty())
+    }
+
+    fn problem(&mut self, text: &str) {
+        self.problems.push(text.to_owned());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    const MINIMAL: [(&str, &str); 2] = [("DISCORD_TOKEN", "discord-secret"), ("XALANTIS_API_TOKEN", "sk_live_secret")];
+
+    #[test]
+    fn minimal_configuration_uses_the_documented_defaults() {
+        let config = Config::from_vars(&vars(&MINIMAL), Purpose::Run).unwrap();
+        assert_eq!(config.xalantis.base_url.as_str(), "https://app.xalantis.com/api");
+        assert_eq!(config.xalantis.timeout, Duration::from_secs(5));
+        assert_eq!(config.lookup.cache_ttl, Duration::from_secs(60));
+        assert_eq!(config.detect.max_tickets, 5);
+        assert_eq!(config.card.show_requester, ShowRequester::None);
+        assert!(config.http_bind.is_none() && config.discord.unwrap().channels.is_none());
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let bad = vars(&[
+            ("TICKET_REFERENCE_PATTERN", "(unclosed"),
+            ("DISCORD_CHANNELS", "123,abc"),
+            ("MAX_TICKETS_PER_MESSAGE", "11"),
+            ("SHOW_REQUESTER", "everything"),
+            ("XALANTIS_API_URL", "not a url"),
+            ("HTTP_BIND", "localhost"),
+        ]);
+        let err = Config::from_vars(&bad, Purpose::Run).unwrap_err();
+        let names = ["DISCORD_TOKEN", "XALANTIS_API_TOKEN", "TICKET_REFERENCE_PATTERN", "DISCORD_CHANNELS",
+            "MAX_TICKETS_PER_MESSAGE", "SHOW_REQUESTER", "XALANTIS_API_URL", "HTTP_BIND"];
+        for name in names {
+            assert!(err.problems.iter().any(|p| p.starts_with(name)), "{name} missing from {err}");
+        }
+        assert_eq!(err.problems.len(), names.len(), "{err}");
+    }
+
+    #[test]
+    fn the_console_needs_no_tokens() {
+        let config = Config::from_vars(&HashMap::new(), Purpose::Console).unwrap();
+        assert!(config.discord.is_none() && config.xalantis.token.is_none());
+    }
+
+    #[test]
+    fn debug_output_never_shows_a_token() {
+        let config = Config::from_vars(&vars(&MINIMAL), Purpose::Run).unwrap();
+        let debug = format!("{config:?}");
+        assert!(!debug.contains("discord-secret") && !debug.contains("sk_live_secret"), "{debug}");
+    }
+
+    #[test]
+    fn channel_allowlist_and_guild_are_read() {
+        let mut pairs = MINIMAL.to_vec();
+        pairs.extend([("DISCORD_CHANNELS", " 11, 22 ,"), ("DISCORD_GUILD_ID", "33"), ("DISCORD_PROXY_URL", "http://127.0.0.1:9/")]);
+        let discord = Config::from_vars(&vars(&pairs), Purpose::Run).unwrap().discord.unwrap();
+        assert_eq!(discord.channels, Some(HashSet::from([11, 22])));
+        assert_eq!(discord.guild_id, Some(33));
+        assert_eq!(discord.proxy_url.unwrap().as_str(), "http://127.0.0.1:9/");
+    }
+}

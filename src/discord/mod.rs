@@ -1,0 +1,67 @@
+//! Discord: serenity events → core calls, core cards → embeds and components.
+//!
+//! [`run`] connects with serenity and answers until `shutdown` resolves; everything it needs
+//! (tokens, the REST proxy base) comes from [`DiscordConfig`], so tests run the real thing against
+//! a fake Discord by setting `DISCORD_PROXY_URL`.
+
+pub mod bindings;
+pub mod commands;
+pub mod handler;
+pub mod render;
+pub mod reply;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use serenity::all::{ClientBuilder, GatewayIntents, HttpBuilder};
+
+use crate::bot::Bot;
+use crate::config::DiscordConfig;
+use crate::gate::Gate;
+
+/// How long shutdown waits for replies in flight.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// Guilds (channel metadata), guild and direct messages, and message content (privileged: the
+/// bot must read the text to find ticket references).
+pub fn intents() -> GatewayIntents {
+    GatewayIntents::GUILDS
+        | GatewayIntents::GUILD_MESSAGES
+        | GatewayIntents::DIRECT_MESSAGES
+        | GatewayIntents::MESSAGE_CONTENT
+}
+
+/// serenity's HTTP client. With a proxy, serenity's own rate limiter is off: the proxy
+/// (twilight-http-proxy, nirn-proxy) limits for every process of a sharded bot.
+pub fn http_client(config: &DiscordConfig) -> serenity::http::Http {
+    let builder = HttpBuilder::new(config.token.expose());
+    match &config.proxy_url {
+        Some(proxy) => builder.proxy(proxy.as_str().trim_end_matches('/')).ratelimiter_disabled(true).build(),
+        None => builder.build(),
+    }
+}
+
+/// Runs the Discord bot until `shutdown` resolves, then stops taking events, lets replies in
+/// flight finish and closes the gateway with code 1000.
+pub async fn run(
+    config: &DiscordConfig,
+    bot: Arc<Bot>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let gate = Arc::new(Gate::default());
+    let handler = handler::Handler::new(bot, config, Arc::clone(&gate));
+    let mut client = ClientBuilder::new_with_http(http_client(config), intents())
+        .event_handler(handler)
+        .await
+        .context("could not build the Discord client")?;
+    let shards = Arc::clone(&client.shard_manager);
+    tokio::spawn(async move {
+        shutdown.await;
+        tracing::info!("shutting down: finishing replies in flight");
+        gate.close();
+        gate.wait_idle(SHUTDOWN_GRACE).await;
+        shards.shutdown_all().await;
+    });
+    client.start().await.context("the Discord connection failed")
+}

@@ -1,0 +1,253 @@
+//! Card → Discord embed (pure). Every Discord limit is a named constant, enforced by truncation,
+//! including the 6000 characters shared by all embeds of one message. Ticket text is escaped so
+//! it cannot form links, mentions or formatting.
+//!
+//! ```
+//! # use xalantis_bot::discord::render::{escape_markdown, discord_len};
+//! assert_eq!(escape_markdown("[click](http://evil.example)"), r"\[click\](http://evil.example)");
+//! assert_eq!(discord_len("é🙂"), 3);
+//! ```
+
+use serde::Serialize;
+
+use crate::card::{Card, Due};
+
+/// Embed title.
+pub const TITLE_LIMIT: usize = 256;
+/// Embed description.
+pub const DESCRIPTION_LIMIT: usize = 4096;
+/// Fields per embed.
+pub const FIELDS_LIMIT: usize = 25;
+/// Field name.
+pub const FIELD_NAME_LIMIT: usize = 256;
+/// Field value.
+pub const FIELD_VALUE_LIMIT: usize = 1024;
+/// Footer text.
+pub const FOOTER_LIMIT: usize = 2048;
+/// Author name.
+pub const AUTHOR_NAME_LIMIT: usize = 256;
+/// Embeds per message.
+pub const EMBEDS_PER_MESSAGE: usize = 10;
+/// Message content.
+pub const CONTENT_LIMIT: usize = 2000;
+/// Characters across all embeds of one message (titles, descriptions, fields, footers, authors).
+pub const MESSAGE_EMBEDS_TOTAL_LIMIT: usize = 6000;
+
+/// A Discord embed as the bot sends it (the JSON shape of Discord's embed object).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Embed {
+    /// `VEN1-000079 · Subject`, escaped.
+    pub title: String,
+    /// Link of the title.
+    pub url: String,
+    /// Description excerpt and markers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Side colour.
+    pub color: u32,
+    /// Status, priority, assignee, due, …
+    pub fields: Vec<EmbedField>,
+    /// Footer line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub footer: Option<EmbedFooter>,
+    /// Last update of the ticket, RFC 3339 (Discord shows it in the reader's time zone).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<String>,
+}
+
+/// One embed field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EmbedField {
+    /// Field name.
+    pub name: String,
+    /// Field value (never empty: Discord rejects empty values).
+    pub value: String,
+    /// Shown side by side with its neighbours.
+    pub inline: bool,
+}
+
+/// Embed footer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EmbedFooter {
+    /// Footer text.
+    pub text: String,
+}
+
+impl Embed {
+    /// Characters this embed counts against [`MESSAGE_EMBEDS_TOTAL_LIMIT`].
+    pub fn counted_len(&self) -> usize {
+        let fields: usize = self.fields.iter().map(|f| discord_len(&f.name) + discord_len(&f.value)).sum();
+        discord_len(&self.title)
+            + self.description.as_deref().map_or(0, discord_len)
+            + self.footer.as_ref().map_or(0, |f| discord_len(&f.text))
+            + fields
+    }
+}
+
+/// Length as Discord counts it (UTF-16 code units, the conservative reading).
+pub fn discord_len(text: &str) -> usize {
+    text.encode_utf16().count()
+}
+
+/// Cuts `text` to at most `max` UTF-16 units, ending with `…` when cut; never splits a
+/// character or leaves a dangling escape backslash.
+pub fn truncate(text: &str, max: usize) -> String {
+    if discord_len(text) <= max {
+        return text.to_owned();
+    }
+    let mut used = 0;
+    let mut kept = String::new();
+    for c in text.chars() {
+        used += c.len_utf16();
+        if used > max.saturating_sub(1) {
+            break;
+        }
+        kept.push(c);
+    }
+    if kept.ends_with('\\') && !kept.ends_with("\\\\") {
+        kept.pop();
+    }
+    kept.push('…');
+    kept
+}
+
+/// Escapes Discord markdown so ticket text shows as typed: no formatting, masked links,
+/// mentions, headings, lists or quotes, and `@everyone`/`@here` broken with a zero-width space.
+pub fn escape_markdown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut line_start = true;
+    for c in text.chars() {
+        let block_marker = line_start && matches!(c, '#' | '-' | '+' | '>');
+        if block_marker || matches!(c, '\\' | '*' | '_' | '~' | '`' | '|' | '<' | '[' | ']') {
+            out.push('\\');
+        }
+        out.push(c);
+        if c == '@' {
+            out.push('\u{200B}');
+        }
+        line_start = c == '\n' || (line_start && c == ' ');
+    }
+    out
+}
+
+/// The full embed of one card.
+pub fn to_discord_embed(card: &Card) -> Embed {
+    Embed {
+        title: truncate(&escape_markdown(&card.title), TITLE_LIMIT),
+        url: card.url.clone(),
+        description: description(card),
+        color: card.tone.color(),
+        fields: fields(card),
+        footer: Some(EmbedFooter { text: truncate(&footer(card), FOOTER_LIMIT) }),
+        timestamp: card.updated_at.and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok()),
+    }
+}
+
+fn description(card: &Card) -> Option<String> {
+    let mut parts = Vec::new();
+    if card.sla_breached && !card.is_done() {
+        parts.push("⚠️ **SLA breached**".to_owned());
+    }
+    if let Some(excerpt) = &card.excerpt {
+        parts.push(escape_markdown(excerpt));
+    }
+    (!parts.is_empty()).then(|| truncate(&parts.join("\n"), DESCRIPTION_LIMIT))
+}
+
+fn fields(card: &Card) -> Vec<EmbedField> {
+    let mut fields = vec![
+        field("Status", &escape_markdown(&card.status)),
+        field("Priority", &card.priority.as_deref().map_or_else(|| "—".to_owned(), priority_value)),
+        field("Assignee", &card.assignee.as_deref().map_or_else(|| "Unassigned".to_owned(), escape_markdown)),
+        field("Due", &card.due.as_ref().map_or_else(|| "No due date".to_owned(), due_value)),
+    ];
+    if let Some(category) = &card.category {
+        fields.push(field("Category", &escape_markdown(category)));
+    }
+    if let Some(kind) = &card.kind {
+        fields.push(field("Type", &escape_markdown(kind)));
+    }
+    if !card.tags.is_empty() {
+        let tags: Vec<String> = card.tags.iter().map(|t| escape_markdown(t)).collect();
+        fields.push(EmbedField { inline: false, ..field("Tags", &tags.join(", ")) });
+    }
+    if let Some(requester) = requester_value(card) {
+        fields.push(EmbedField { inline: false, ..field("Requester", &requester) });
+    }
+    fields.truncate(FIELDS_LIMIT);
+    fields
+}
+
+fn field(name: &str, value: &str) -> EmbedField {
+    let value = if value.trim().is_empty() { "—" } else { value };
+    EmbedField { name: truncate(name, FIELD_NAME_LIMIT), value: truncate(value, FIELD_VALUE_LIMIT), inline: true }
+}
+
+fn priority_value(priority: &str) -> String {
+    let marker = match priority.to_ascii_lowercase().as_str() {
+        "urgent" | "critical" => "🔴 ",
+        "high" => "🟠 ",
+        "medium" => "🟡 ",
+        "low" => "🟢 ",
+        _ => "",
+    };
+    format!("{marker}{}", escape_markdown(priority))
+}
+
+/// `<t:UNIX:f>` (absolute) and `<t:UNIX:R>` (relative), each in the reader's time zone.
+fn due_value(due: &Due) -> String {
+    let unix = due.at.unix_timestamp();
+    let overdue = if due.overdue { "⚠️ **Overdue** · " } else { "" };
+    format!("{overdue}<t:{unix}:f> (<t:{unix}:R>)")
+}
+
+fn requester_value(card: &Card) -> Option<String> {
+    let r = card.requester.as_ref()?;
+    let parts: Vec<String> = [&r.name, &r.email, &r.phone].into_iter().flatten().map(|s| escape_markdown(s)).collect();
+    (!parts.is_empty()).then(|| parts.join(" · "))
+}
+
+fn footer(card: &Card) -> String {
+    let mut parts = vec!["Xalantis".to_owned()];
+    if let Some(created) = card.created_at {
+        parts.push(format!("created {}", created.date()));
+    }
+    parts.join(" · ")
+}
+
+/// Makes a message's embeds fit Discord: at most [`EMBEDS_PER_MESSAGE`], and together within
+/// [`MESSAGE_EMBEDS_TOTAL_LIMIT`] (descriptions go first, then optional fields, then titles are cut).
+pub fn fit_embeds(mut embeds: Vec<Embed>) -> Vec<Embed> {
+    embeds.truncate(EMBEDS_PER_MESSAGE);
+    let shrinkers: [fn(&mut Embed) -> bool; 3] = [drop_description, drop_last_optional_field, shorten_title];
+    for shrink in shrinkers {
+        while total_len(&embeds) > MESSAGE_EMBEDS_TOTAL_LIMIT {
+            let Some(largest) = embeds.iter_mut().max_by_key(|e| e.counted_len()) else { return embeds };
+            if !shrink(largest) && !embeds.iter_mut().any(shrink) {
+                break;
+            }
+        }
+    }
+    embeds
+}
+
+fn total_len(embeds: &[Embed]) -> usize {
+    embeds.iter().map(Embed::counted_len).sum()
+}
+
+fn drop_description(embed: &mut Embed) -> bool {
+    embed.description.take().is_some()
+}
+
+/// The first four fields (status, priority, assignee, due) are what a card is for; keep them.
+fn drop_last_optional_field(embed: &mut Embed) -> bool {
+    embed.fields.len() > 4 && embed.fields.pop().is_some()
+}
+
+fn shorten_title(embed: &mut Embed) -> bool {
+    let len = discord_len(&embed.title);
+    len > 64 && {
+        embed.title = truncate(&embed.title, len / 2);
+        true
+    }
+}

@@ -1,0 +1,86 @@
+//! Cards → the embeds, buttons and mention rules of one Discord message.
+//!
+//! Every message the bot sends carries `allowed_mentions` with an empty `parse` list and
+//! `replied_user: false`: ticket text can never ping anyone, and a reply never pings its author.
+
+use serenity::all::{
+    ButtonStyle, CreateActionRow, CreateAllowedMentions, CreateButton, CreateEmbed, CreateEmbedFooter, Embed as
+    ReceivedEmbed, Timestamp,
+};
+
+use super::render::{Embed, fit_embeds, to_discord_embed};
+use crate::card::Card;
+use crate::detect::{Detector, TicketId};
+
+/// `custom_id` of the Refresh button.
+pub const REFRESH_ID: &str = "xalantis:refresh";
+/// Link buttons per reply (an action row holds 5 buttons; one is Refresh).
+pub const MAX_LINK_BUTTONS: usize = 4;
+
+/// What one card message holds, ready for any serenity builder.
+pub struct CardMessage {
+    /// One embed per card, within Discord's limits.
+    pub embeds: Vec<CreateEmbed>,
+    /// Open-in-Xalantis links and the Refresh button.
+    pub components: Vec<CreateActionRow>,
+}
+
+/// The message for `cards`.
+pub fn card_message(cards: &[Card]) -> CardMessage {
+    let embeds = fit_embeds(cards.iter().map(to_discord_embed).collect());
+    CardMessage {
+        embeds: embeds.iter().map(to_serenity_embed).collect(),
+        components: vec![CreateActionRow::Buttons(buttons(cards))],
+    }
+}
+
+/// Mentions allowed in every message the bot sends: none.
+pub fn no_pings() -> CreateAllowedMentions {
+    CreateAllowedMentions::new().replied_user(false)
+}
+
+fn buttons(cards: &[Card]) -> Vec<CreateButton> {
+    let mut buttons: Vec<CreateButton> = cards
+        .iter()
+        .take(MAX_LINK_BUTTONS)
+        .map(|card| {
+            let label = if cards.len() == 1 { "Open in Xalantis".to_owned() } else { format!("Open {}", card.reference) };
+            CreateButton::new_link(&card.url).label(super::render::truncate(&label, 80))
+        })
+        .collect();
+    buttons.push(CreateButton::new(REFRESH_ID).label("Refresh").style(ButtonStyle::Secondary).emoji('🔄'));
+    buttons
+}
+
+/// Converts the pure embed into serenity's builder.
+pub fn to_serenity_embed(embed: &Embed) -> CreateEmbed {
+    let mut out = CreateEmbed::new().title(&embed.title).url(&embed.url).colour(embed.color);
+    if let Some(description) = &embed.description {
+        out = out.description(description);
+    }
+    for field in &embed.fields {
+        out = out.field(&field.name, &field.value, field.inline);
+    }
+    if let Some(footer) = &embed.footer {
+        out = out.footer(CreateEmbedFooter::new(&footer.text));
+    }
+    if let Some(timestamp) = embed.timestamp.as_deref().and_then(|t| Timestamp::parse(t).ok()) {
+        out = out.timestamp(timestamp);
+    }
+    out
+}
+
+/// The tickets a card message shows, read back from its embeds (the link, else the reference
+/// that starts the title). Stateless, so Refresh works on cards posted before a restart.
+pub fn tickets_in_embeds(detector: &Detector, embeds: &[ReceivedEmbed]) -> Vec<TicketId> {
+    embeds
+        .iter()
+        .filter_map(|embed| {
+            let from_url = embed.url.as_deref().and_then(|url| detector.parse_ticket_id(url));
+            from_url.or_else(|| {
+                let title = embed.title.as_deref()?;
+                detector.parse_ticket_id(title.split(" · ").next()?)
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,31 @@
+//! xalantis-bot: turns Xalantis ticket mentions in chat into rich ticket cards.
+//!
+//! # Layout
+//! The platform-neutral core knows nothing of Discord or Slack; each platform module turns its
+//! events into core calls and core cards into its own wire format.
+//!
+//! | module | owns |
+//! |---|---|
+//! | [`app`] | wires the configured platforms to one bot; runs until shutdown |
+//! | [`telemetry`] | logging (`RUST_LOG`, `LOG_FORMAT`) |
+//! | [`secret`] | tokens that never print |
+//! | [`detect`] | chat text → ticket mentions (pure) |
+//! | [`xalantis`] | the Xalantis REST API: tolerant model, typed errors, HTTP client |
+//! | [`lookup`] | mentions → tickets: cache, request coalescing, bounded concurrency |
+//! | [`config`] | environment → `Config`, every problem at once, secrets redacted |
+//! | [`bot`] | the platform-neutral bot: text → mentions → tickets → cards |
+//! | [`gate`] | graceful shutdown: no new events, replies in flight finish |
+//! | [`card`] | ticket → platform-neutral card (pure) |
+//! | [`discord`] | serenity events → core calls (`handler`, `commands`), cards → embeds (`render`, pure; `reply`), reply bindings |
+
+pub mod app;
+pub mod bot;
+pub mod card;
+pub mod config;
+pub mod detect;
+pub mod discord;
+pub mod gate;
+pub mod lookup;
+pub mod secret;
+pub mod telemetry;
+pub mod xalantis;
