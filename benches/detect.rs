@@ -130,7 +130,7 @@ fn message(rng: &mut Lcg) -> String {
     text.join(" ")
 }
 
-fn corpus(mention_every: usize) -> Vec<String> {
+pub fn corpus(mention_every: usize) -> Vec<String> {
     let mut rng = Lcg(42);
     (0..MESSAGES)
         .map(|i| {
@@ -144,7 +144,7 @@ fn corpus(mention_every: usize) -> Vec<String> {
         .collect()
 }
 
-fn detector() -> Detector {
+pub fn detector() -> Detector {
     Detector::new(&DetectConfig {
         reference_pattern: DEFAULT_REFERENCE_PATTERN.to_owned(),
         web_url: Url::parse("https://app.xalantis.com").unwrap(),

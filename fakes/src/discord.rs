@@ -86,7 +86,10 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Self { heartbeat_interval: Duration::from_secs(1), keep_requests: true }
+        Self {
+            heartbeat_interval: Duration::from_secs(1),
+            keep_requests: true,
+        }
     }
 }
 
@@ -107,7 +110,11 @@ pub struct Timeout {
 
 impl fmt::Display for Timeout {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "timed out after {:?} waiting for {}", self.after, self.waiting_for)
+        write!(
+            f,
+            "timed out after {:?} waiting for {}",
+            self.after, self.waiting_for
+        )
     }
 }
 
@@ -160,7 +167,10 @@ impl Shared {
     }
 
     fn push_request(&self, request: RecordedRequest) {
-        self.feeds.lock().expect("feeds lock").retain(|feed| feed.send(request.clone()).is_ok());
+        self.feeds
+            .lock()
+            .expect("feeds lock")
+            .retain(|feed| feed.send(request.clone()).is_ok());
         if self.options.keep_requests {
             self.requests.lock().expect("requests lock").push(request);
         }
@@ -174,7 +184,9 @@ impl Shared {
 
 /// The first snowflake of this run: now, in Discord's format.
 fn first_snowflake() -> u64 {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
     let now_ms = u64::try_from(now.as_millis()).unwrap_or(u64::MAX);
     now_ms.saturating_sub(DISCORD_EPOCH_MS) << 22
 }
@@ -201,15 +213,25 @@ impl FakeDiscord {
 
     /// Starts on 127.0.0.1, port 0. The OpenAPI validators are compiled here, once per process.
     pub async fn start_with(options: Options) -> Self {
-        tokio::task::spawn_blocking(spec::warm_up).await.expect("compiling the OpenAPI validators");
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("binding 127.0.0.1:0");
+        tokio::task::spawn_blocking(spec::warm_up)
+            .await
+            .expect("compiling the OpenAPI validators");
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("binding 127.0.0.1:0");
         let address = listener.local_addr().expect("a bound address");
         let shared = Arc::new(Shared::new(options, format!("ws://{address}/gateway")));
         let app = rest::router(shared.clone());
         let server = tokio::spawn(async move {
-            axum::serve(listener, app).await.expect("fake Discord server");
+            axum::serve(listener, app)
+                .await
+                .expect("fake Discord server");
         });
-        Self { shared, base_url: format!("http://{address}"), server }
+        Self {
+            shared,
+            base_url: format!("http://{address}"),
+            server,
+        }
     }
 
     /// The base to give serenity as its proxy (`DISCORD_PROXY_URL`), e.g. `http://127.0.0.1:4321`.
@@ -223,13 +245,21 @@ impl FakeDiscord {
     }
 
     /// Waits until `condition` holds, re-checking after every request and gateway change.
-    pub async fn wait_for(&self, condition: impl Fn(&Self) -> bool, timeout: Duration) -> Result<(), Timeout> {
-        self.wait_until("a condition", timeout, || condition(self).then_some(())).await
+    pub async fn wait_for(
+        &self,
+        condition: impl Fn(&Self) -> bool,
+        timeout: Duration,
+    ) -> Result<(), Timeout> {
+        self.wait_until("a condition", timeout, || condition(self).then_some(()))
+            .await
     }
 
     /// Waits for a live gateway session (READY or RESUMED sent).
     pub async fn wait_ready(&self, timeout: Duration) -> Result<(), Timeout> {
-        self.wait_until("the gateway to be ready", timeout, || self.is_connected().then_some(())).await
+        self.wait_until("the gateway to be ready", timeout, || {
+            self.is_connected().then_some(())
+        })
+        .await
     }
 
     /// Waits for the first recorded request matching `predicate` (earlier ones count too).
@@ -238,7 +268,15 @@ impl FakeDiscord {
         predicate: impl Fn(&RecordedRequest) -> bool,
         timeout: Duration,
     ) -> Result<RecordedRequest, Timeout> {
-        let find = || self.shared.requests.lock().expect("requests lock").iter().find(|r| predicate(r)).cloned();
+        let find = || {
+            self.shared
+                .requests
+                .lock()
+                .expect("requests lock")
+                .iter()
+                .find(|r| predicate(r))
+                .cloned()
+        };
         self.wait_until("a matching request", timeout, find).await
     }
 

@@ -2,6 +2,8 @@
 //! (fake Xalantis, fake Discord on 127.0.0.1 port 0).
 
 mod detect;
+mod discord;
 mod lookup;
 mod render;
+mod support;
 mod xalantis_client;

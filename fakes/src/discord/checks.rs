@@ -36,7 +36,10 @@ impl std::error::Error for InvalidDispatch {}
 /// Checks that serenity deserializes `d` as the known event `event` (not as `Event::Unknown`).
 pub fn check_dispatch(event: &str, d: &Value) -> Result<(), InvalidDispatch> {
     if !is_event_name(event) {
-        return Err(invalid(event, "event names are SCREAMING_SNAKE_CASE".into()));
+        return Err(invalid(
+            event,
+            "event names are SCREAMING_SNAKE_CASE".into(),
+        ));
     }
     let frame = json!({"t": event, "d": d});
     match serde_json::from_value::<Event>(frame) {
@@ -52,7 +55,10 @@ pub(crate) fn is_event_name(name: &str) -> bool {
 }
 
 fn invalid(event: &str, reason: String) -> InvalidDispatch {
-    InvalidDispatch { event: event.to_owned(), reason }
+    InvalidDispatch {
+        event: event.to_owned(),
+        reason,
+    }
 }
 
 /// The precise serde error for the events the bot reads, a generic reason otherwise.
@@ -68,7 +74,9 @@ fn model_error(event: &str, d: &Value) -> String {
 }
 
 fn first_error<T: DeserializeOwned>(d: &Value) -> Option<String> {
-    serde_json::from_value::<T>(d.clone()).err().map(|e| e.to_string())
+    serde_json::from_value::<T>(d.clone())
+        .err()
+        .map(|e| e.to_string())
 }
 
 #[cfg(test)]

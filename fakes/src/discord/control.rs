@@ -76,13 +76,21 @@ impl FakeDiscord {
 
     /// The `d` of every IDENTIFY, in order (token, intents, properties, presence).
     pub fn identifies(&self) -> Vec<Value> {
-        self.shared.identifies.lock().expect("identifies lock").clone()
+        self.shared
+            .identifies
+            .lock()
+            .expect("identifies lock")
+            .clone()
     }
 
     /// How each gateway connection ended from the client's side: its close code, or `None` for
     /// no close frame. Connections the fake closed are not listed.
     pub fn client_close_codes(&self) -> Vec<Option<u16>> {
-        self.shared.client_closes.lock().expect("closes lock").clone()
+        self.shared
+            .client_closes
+            .lock()
+            .expect("closes lock")
+            .clone()
     }
 }
 
@@ -91,7 +99,11 @@ impl FakeDiscord {
     /// Answers the next matching requests with `fault` instead of running the route. `method` is
     /// e.g. `"POST"` (or `"*"`), `path_prefix` e.g. `"/api/v10/channels/"`.
     pub fn fail_next_rest(&self, method: &str, path_prefix: &str, fault: Fault) {
-        let rule = FaultRule { method: method.to_owned(), path_prefix: path_prefix.to_owned(), fault };
+        let rule = FaultRule {
+            method: method.to_owned(),
+            path_prefix: path_prefix.to_owned(),
+            fault,
+        };
         self.shared.faults.lock().expect("faults lock").push(rule);
     }
 
@@ -103,7 +115,11 @@ impl FakeDiscord {
     /// Recorded requests of `method` whose path starts with `path_prefix`.
     pub fn requests_to(&self, method: &str, path_prefix: &str) -> Vec<RecordedRequest> {
         let requests = self.shared.requests.lock().expect("requests lock");
-        requests.iter().filter(|r| r.is(method, path_prefix)).cloned().collect()
+        requests
+            .iter()
+            .filter(|r| r.is(method, path_prefix))
+            .cloned()
+            .collect()
     }
 
     /// A feed of every later request, as it is answered (for load drivers measuring latency).
@@ -116,7 +132,11 @@ impl FakeDiscord {
     /// Every problem found in a body the bot sent (OpenAPI schema or Discord limit), prefixed by
     /// the request path. Tests assert it is empty.
     pub fn violations(&self) -> Vec<String> {
-        self.shared.violations.lock().expect("violations lock").clone()
+        self.shared
+            .violations
+            .lock()
+            .expect("violations lock")
+            .clone()
     }
 
     /// The messages of a channel that everyone sees (injected and created by the bot, edits

@@ -22,7 +22,8 @@ const BATCH: usize = 512;
 
 /// `GET /gateway`: upgrades to the gateway WebSocket.
 pub(crate) async fn upgrade(State(shared): State<Arc<Shared>>, ws: WebSocketUpgrade) -> Response {
-    ws.max_message_size(1 << 20).on_upgrade(move |socket| serve(shared, socket))
+    ws.max_message_size(1 << 20)
+        .on_upgrade(move |socket| serve(shared, socket))
 }
 
 async fn serve(shared: Arc<Shared>, mut socket: WebSocket) {
@@ -38,7 +39,12 @@ async fn serve(shared: Arc<Shared>, mut socket: WebSocket) {
 }
 
 /// Reads client frames and writes queued frames until either side closes.
-async fn pump(shared: &Shared, connection: u64, socket: &mut WebSocket, outgoing: &mut UnboundedReceiver<Outgoing>) {
+async fn pump(
+    shared: &Shared,
+    connection: u64,
+    socket: &mut WebSocket,
+    outgoing: &mut UnboundedReceiver<Outgoing>,
+) {
     let mut batch = Vec::with_capacity(BATCH);
     loop {
         tokio::select! {
@@ -78,7 +84,10 @@ async fn write_batch(socket: &mut WebSocket, batch: &mut Vec<Outgoing>) -> bool 
 /// Sends a close frame with `code`; with no code the TCP connection is just dropped (1006).
 async fn close(socket: &mut WebSocket, code: Option<u16>) {
     if let Some(code) = code {
-        let frame = CloseFrame { code, reason: "closed by the fake Discord".into() };
+        let frame = CloseFrame {
+            code,
+            reason: "closed by the fake Discord".into(),
+        };
         let _ = socket.send(Message::Close(Some(frame))).await;
     }
 }

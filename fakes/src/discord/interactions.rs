@@ -19,11 +19,16 @@ use super::store::{InteractionSite, LOADING, Store};
 /// The interaction routes, merged into the REST router.
 pub(crate) fn routes() -> Router<Arc<Shared>> {
     Router::new()
-        .route("/api/v10/interactions/{id}/{token}/callback", post(callback))
+        .route(
+            "/api/v10/interactions/{id}/{token}/callback",
+            post(callback),
+        )
         .route("/api/v10/webhooks/{app}/{token}", post(followup))
         .route(
             "/api/v10/webhooks/{app}/{token}/messages/{message}",
-            axum::routing::get(get_webhook_message).patch(edit_webhook_message).delete(delete_webhook_message),
+            axum::routing::get(get_webhook_message)
+                .patch(edit_webhook_message)
+                .delete(delete_webhook_message),
         )
 }
 
@@ -44,11 +49,19 @@ async fn callback(
     let body = shared.checked_body(Body::InteractionCallback, &uri, &bytes)?;
     let message_id = shared.next_id();
     let mut store = shared.store();
-    let site = store.interaction(id, &token).ok_or_else(unknown_interaction)?;
+    let site = store
+        .interaction(id, &token)
+        .ok_or_else(unknown_interaction)?;
     if store.is_acknowledged(id) {
         drop(store);
-        shared.reject(&uri, &[": a second callback for one interaction (40060)".to_owned()]);
-        return Err(RestError::bad_request("Interaction has already been acknowledged.", 40060));
+        shared.reject(
+            &uri,
+            &[": a second callback for one interaction (40060)".to_owned()],
+        );
+        return Err(RestError::bad_request(
+            "Interaction has already been acknowledged.",
+            40060,
+        ));
     }
     let original = answer(&mut store, site, message_id, &body);
     store.acknowledge(id, body, original);
@@ -62,10 +75,17 @@ fn answer(store: &mut Store, site: InteractionSite, message_id: u64, body: &Valu
         4 => Some(store_reply(store, site, message_id, data)),
         5 => {
             let flags = data["flags"].as_u64().unwrap_or_default() | LOADING;
-            Some(store_reply(store, site, message_id, &json!({"flags": flags})))
+            Some(store_reply(
+                store,
+                site,
+                message_id,
+                &json!({"flags": flags}),
+            ))
         }
         6 => site.message_id,
-        7 => store.edit_message(site.message_id?, data).and(site.message_id),
+        7 => store
+            .edit_message(site.message_id?, data)
+            .and(site.message_id),
         _ => None,
     }
 }
@@ -85,10 +105,15 @@ async fn followup(
     let body = shared.checked_body(Body::WebhookExecute, &uri, &bytes)?;
     let message_id = shared.next_id();
     let mut store = shared.store();
-    let (id, site) = store.interaction_by_token(&token).ok_or_else(unknown_webhook)?;
+    let (id, site) = store
+        .interaction_by_token(&token)
+        .ok_or_else(unknown_webhook)?;
     if !store.is_acknowledged(id) {
         drop(store);
-        shared.reject(&uri, &[": a followup before the interaction was acknowledged".to_owned()]);
+        shared.reject(
+            &uri,
+            &[": a followup before the interaction was acknowledged".to_owned()],
+        );
         return Err(unknown_webhook());
     }
     let message = store.create_bot_message(message_id, site.channel, &body);
@@ -98,8 +123,12 @@ async fn followup(
 
 /// The message behind `@original` or a followup id for a webhook token.
 fn webhook_message(store: &Store, token: &str, message: &str) -> RestResult<u64> {
-    let (id, _) = store.interaction_by_token(token).ok_or_else(unknown_webhook)?;
-    store.webhook_message(id, message).ok_or_else(unknown_message)
+    let (id, _) = store
+        .interaction_by_token(token)
+        .ok_or_else(unknown_webhook)?;
+    store
+        .webhook_message(id, message)
+        .ok_or_else(unknown_message)
 }
 
 async fn get_webhook_message(
@@ -108,7 +137,11 @@ async fn get_webhook_message(
 ) -> RestResult {
     let store = shared.store();
     let message_id = webhook_message(&store, &token, &message)?;
-    store.message(message_id).cloned().map(Json).ok_or_else(unknown_message)
+    store
+        .message(message_id)
+        .cloned()
+        .map(Json)
+        .ok_or_else(unknown_message)
 }
 
 async fn edit_webhook_message(
@@ -121,7 +154,10 @@ async fn edit_webhook_message(
     let body = shared.checked_body(Body::WebhookEdit, &uri, &bytes)?;
     let mut store = shared.store();
     let message_id = webhook_message(&store, &token, &message)?;
-    store.edit_message(message_id, &body).map(Json).ok_or_else(unknown_message)
+    store
+        .edit_message(message_id, &body)
+        .map(Json)
+        .ok_or_else(unknown_message)
 }
 
 async fn delete_webhook_message(
@@ -130,8 +166,9 @@ async fn delete_webhook_message(
 ) -> RestResult<StatusCode> {
     let mut store = shared.store();
     let message_id = webhook_message(&store, &token, &message)?;
-    match store.delete_message(message_id) {
-        true => Ok(StatusCode::NO_CONTENT),
-        false => Err(unknown_message()),
+    if store.delete_message(message_id) {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(unknown_message())
     }
 }

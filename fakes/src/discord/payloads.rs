@@ -47,12 +47,20 @@ pub struct User {
 impl User {
     /// A human account.
     pub fn human(id: u64, name: &str) -> Self {
-        Self { id, name: name.to_owned(), bot: false }
+        Self {
+            id,
+            name: name.to_owned(),
+            bot: false,
+        }
     }
 
     /// Another bot account (the bot under test must ignore it).
     pub fn bot(id: u64, name: &str) -> Self {
-        Self { id, name: name.to_owned(), bot: true }
+        Self {
+            id,
+            name: name.to_owned(),
+            bot: true,
+        }
     }
 
     /// The bot under test itself ([`BOT_USER_ID`]).
@@ -136,12 +144,17 @@ pub struct InteractionRef {
 }
 
 /// An interaction envelope: the fields shared by slash commands and button clicks.
-pub fn interaction(at: &InteractionRef, kind: u8, channel: Channel, user: &User, data: Value) -> Value {
+pub fn interaction(
+    at: &InteractionRef,
+    kind: u8,
+    channel: Channel,
+    user: &User,
+    data: Value,
+) -> Value {
     let mut d = json!({
         "id": at.id.to_string(),
         "application_id": APPLICATION_ID.to_string(),
         "type": kind,
-        "data": data,
         "channel_id": channel.id().to_string(),
         "token": at.token,
         "version": 1,
@@ -151,24 +164,29 @@ pub fn interaction(at: &InteractionRef, kind: u8, channel: Channel, user: &User,
         "authorizing_integration_owners": {},
         "attachment_size_limit": 26_214_400,
     });
-    match channel.guild_id() {
-        Some(guild_id) => {
-            d["guild_id"] = json!(guild_id.to_string());
-            d["guild_locale"] = json!("en-US");
-            d["member"] = member(user);
-            d["context"] = json!(0);
-        }
-        None => {
-            d["user"] = user.to_json();
-            d["context"] = json!(1);
-        }
-    }
+    d["data"] = data;
+    add_invoker(&mut d, channel, user);
     d
+}
+
+/// A guild interaction carries the member, a DM interaction the user.
+fn add_invoker(d: &mut Value, channel: Channel, user: &User) {
+    if let Some(guild_id) = channel.guild_id() {
+        d["guild_id"] = json!(guild_id.to_string());
+        d["guild_locale"] = json!("en-US");
+        d["member"] = member(user);
+        d["context"] = json!(0);
+    } else {
+        d["user"] = user.to_json();
+        d["context"] = json!(1);
+    }
 }
 
 /// The `data` of a chat-input (slash) command.
 pub fn slash_command_data(command_id: u64, name: &str, options: Value) -> Value {
-    json!({"id": command_id.to_string(), "name": name, "type": 1, "options": options})
+    let mut data = json!({"id": command_id.to_string(), "name": name, "type": 1});
+    data["options"] = options;
+    data
 }
 
 /// The `data` of a button click.

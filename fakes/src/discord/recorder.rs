@@ -39,7 +39,10 @@ impl RecordedRequest {
     /// The value of a header (name case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
         let name = name.to_ascii_lowercase();
-        self.headers.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// Whether this is `method` on a path starting with `path_prefix`.
@@ -61,14 +64,24 @@ impl Fault {
     /// Answers `status` with a Discord-like error body, once.
     pub fn status(status: u16) -> Self {
         let body = json!({"message": format!("{status}: fake failure"), "code": 0});
-        Self { status, body, retry_after: None, times: 1 }
+        Self {
+            status,
+            body,
+            retry_after: None,
+            times: 1,
+        }
     }
 
     /// 429 with `retry_after` (seconds) in the JSON body and the `Retry-After` and
     /// `X-RateLimit-*` headers, once.
     pub fn rate_limited(retry_after: f64) -> Self {
         let body = json!({"message": "You are being rate limited.", "retry_after": retry_after, "global": false});
-        Self { status: 429, body, retry_after: Some(retry_after), times: 1 }
+        Self {
+            status: 429,
+            body,
+            retry_after: Some(retry_after),
+            times: 1,
+        }
     }
 
     /// 404 "Unknown Message" (code 10008), as when editing a deleted message, once.
@@ -127,7 +140,8 @@ pub(crate) struct FaultRule {
 /// Takes one use of the first fault matching the request, if any.
 pub(crate) fn take_fault(rules: &mut Vec<FaultRule>, method: &str, path: &str) -> Option<Fault> {
     let index = rules.iter().position(|rule| {
-        (rule.method == "*" || rule.method.eq_ignore_ascii_case(method)) && path.starts_with(&rule.path_prefix)
+        (rule.method == "*" || rule.method.eq_ignore_ascii_case(method))
+            && path.starts_with(&rule.path_prefix)
     })?;
     let rule = &mut rules[index];
     rule.fault.times = rule.fault.times.saturating_sub(1);
@@ -139,14 +153,22 @@ pub(crate) fn take_fault(rules: &mut Vec<FaultRule>, method: &str, path: &str) -
 }
 
 /// Middleware: buffers the body, applies a fault or runs the route, records the exchange.
-pub(crate) async fn record(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+pub(crate) async fn record(
+    State(shared): State<Arc<Shared>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let received_at = Instant::now();
     let (parts, body) = request.into_parts();
     let Ok(bytes) = to_bytes(body, 64 << 20).await else {
         return StatusCode::PAYLOAD_TOO_LARGE.into_response();
     };
     let (method, path) = (parts.method.to_string(), parts.uri.path().to_owned());
-    let fault = take_fault(&mut shared.faults.lock().expect("faults lock"), &method, &path);
+    let fault = take_fault(
+        &mut shared.faults.lock().expect("faults lock"),
+        &method,
+        &path,
+    );
     let mut recorded = RecordedRequest {
         method,
         path,
@@ -159,7 +181,10 @@ pub(crate) async fn record(State(shared): State<Arc<Shared>>, request: Request, 
     };
     let response = match fault {
         Some(fault) => fault.response(),
-        None => next.run(Request::from_parts(parts, Body::from(bytes))).await,
+        None => {
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
+        }
     };
     recorded.status = response.status().as_u16();
     shared.push_request(recorded);
@@ -168,7 +193,10 @@ pub(crate) async fn record(State(shared): State<Arc<Shared>>, request: Request, 
 
 fn header_pairs(headers: &HeaderMap) -> Vec<(String, String)> {
     let text = |value: &HeaderValue| String::from_utf8_lossy(value.as_bytes()).into_owned();
-    headers.iter().map(|(name, value)| (name.as_str().to_owned(), text(value))).collect()
+    headers
+        .iter()
+        .map(|(name, value)| (name.as_str().to_owned(), text(value)))
+        .collect()
 }
 
 #[cfg(test)]
@@ -176,12 +204,20 @@ mod tests {
     use super::*;
 
     fn rule(method: &str, prefix: &str, fault: Fault) -> FaultRule {
-        FaultRule { method: method.into(), path_prefix: prefix.into(), fault }
+        FaultRule {
+            method: method.into(),
+            path_prefix: prefix.into(),
+            fault,
+        }
     }
 
     #[test]
     fn a_fault_applies_the_given_number_of_times_to_matching_requests_only() {
-        let mut rules = vec![rule("POST", "/api/v10/channels/", Fault::status(500).times(2))];
+        let mut rules = vec![rule(
+            "POST",
+            "/api/v10/channels/",
+            Fault::status(500).times(2),
+        )];
         assert!(take_fault(&mut rules, "GET", "/api/v10/channels/1/messages").is_none());
         assert!(take_fault(&mut rules, "post", "/api/v10/channels/1/messages").is_some());
         assert!(take_fault(&mut rules, "POST", "/api/v10/channels/2/messages").is_some());

@@ -22,14 +22,31 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/api/v10/gateway", get(gateway_url))
         .route("/api/v10/gateway/bot", get(gateway_bot))
-        .route("/api/v10/users/@me", get(|| async { Json(payloads::bot_user()) }))
-        .route("/api/v10/oauth2/applications/@me", get(|| async { Json(payloads::application()) }))
-        .route("/api/v10/applications/{app}/commands", put(put_global_commands).get(get_global_commands))
-        .route("/api/v10/applications/{app}/guilds/{guild}/commands", put(put_guild_commands).get(get_guild_commands))
+        .route(
+            "/api/v10/users/@me",
+            get(|| async { Json(payloads::bot_user()) }),
+        )
+        .route(
+            "/api/v10/oauth2/applications/@me",
+            get(|| async { Json(payloads::application()) }),
+        )
+        .route(
+            "/api/v10/applications/{app}/commands",
+            put(put_global_commands).get(get_global_commands),
+        )
+        .route(
+            "/api/v10/applications/{app}/guilds/{guild}/commands",
+            put(put_guild_commands).get(get_guild_commands),
+        )
         .route("/api/v10/channels/{channel}/messages", post(create_message))
-        .route("/api/v10/channels/{channel}/messages/{message}", get(get_message).patch(edit_message).delete(delete_message))
+        .route(
+            "/api/v10/channels/{channel}/messages/{message}",
+            get(get_message).patch(edit_message).delete(delete_message),
+        )
         .merge(interactions::routes())
-        .fallback(|uri: Uri| async move { RestError::not_found(&format!("no route {}", uri.path()), 0) })
+        .fallback(
+            |uri: Uri| async move { RestError::not_found(&format!("no route {}", uri.path()), 0) },
+        )
         .layer(from_fn_with_state(shared.clone(), recorder::record))
         .route("/gateway", get(gateway::upgrade))
         .with_state(shared)
@@ -45,18 +62,31 @@ pub(crate) struct RestError {
 impl RestError {
     /// 404 with a Discord error code (10008 unknown message, 10015 unknown webhook, ...).
     pub(crate) fn not_found(message: &str, code: u32) -> Self {
-        Self { status: StatusCode::NOT_FOUND, body: json!({"message": message, "code": code}) }
+        Self {
+            status: StatusCode::NOT_FOUND,
+            body: json!({"message": message, "code": code}),
+        }
     }
 
     /// 400 with a Discord error code.
     pub(crate) fn bad_request(message: &str, code: u32) -> Self {
-        Self { status: StatusCode::BAD_REQUEST, body: json!({"message": message, "code": code}) }
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            body: json!({"message": message, "code": code}),
+        }
     }
 
     fn invalid_form_body(problems: &[String]) -> Self {
-        let errors: Vec<Value> = problems.iter().map(|p| json!({"code": "INVALID", "message": p})).collect();
-        let body = json!({"message": "Invalid Form Body", "code": 50035, "errors": {"_errors": errors}});
-        Self { status: StatusCode::BAD_REQUEST, body }
+        let errors: Vec<Value> = problems
+            .iter()
+            .map(|p| json!({"code": "INVALID", "message": p}))
+            .collect();
+        let body =
+            json!({"message": "Invalid Form Body", "code": 50035, "errors": {"_errors": errors}});
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            body,
+        }
     }
 }
 
@@ -94,7 +124,12 @@ impl Shared {
         if app == APPLICATION_ID {
             return Ok(());
         }
-        self.reject(uri, &[format!(": unknown application id {app}, expected {APPLICATION_ID}")]);
+        self.reject(
+            uri,
+            &[format!(
+                ": unknown application id {app}, expected {APPLICATION_ID}"
+            )],
+        );
         Err(RestError::not_found("Unknown Application", 10002))
     }
 }
@@ -126,11 +161,20 @@ async fn put_guild_commands(
     put_commands(&shared, app, Some(guild), &uri, &bytes)
 }
 
-fn put_commands(shared: &Shared, app: u64, guild: Option<u64>, uri: &Uri, bytes: &[u8]) -> RestResult {
+fn put_commands(
+    shared: &Shared,
+    app: u64,
+    guild: Option<u64>,
+    uri: &Uri,
+    bytes: &[u8],
+) -> RestResult {
     shared.check_application(uri, app)?;
     let body = shared.checked_body(Body::CommandsOverwrite, uri, bytes)?;
     let commands = body.as_array().map(Vec::as_slice).unwrap_or_default();
-    let registered = commands.iter().map(|c| store::registered_command(shared.next_id(), guild, c)).collect();
+    let registered = commands
+        .iter()
+        .map(|c| store::registered_command(shared.next_id(), guild, c))
+        .collect();
     Ok(Json(json!(shared.store().set_commands(guild, registered))))
 }
 
@@ -138,7 +182,10 @@ async fn get_global_commands(State(shared): State<Arc<Shared>>) -> Json<Value> {
     Json(json!(shared.store().commands(None)))
 }
 
-async fn get_guild_commands(State(shared): State<Arc<Shared>>, Path((_, guild)): Path<(u64, u64)>) -> Json<Value> {
+async fn get_guild_commands(
+    State(shared): State<Arc<Shared>>,
+    Path((_, guild)): Path<(u64, u64)>,
+) -> Json<Value> {
     Json(json!(shared.store().commands(Some(guild))))
 }
 
@@ -155,8 +202,16 @@ async fn create_message(
     Ok(Json(store.create_bot_message(id, channel, &body)))
 }
 
-async fn get_message(State(shared): State<Arc<Shared>>, Path((_, message)): Path<(u64, u64)>) -> RestResult {
-    shared.store().message(message).cloned().map(Json).ok_or_else(unknown_message)
+async fn get_message(
+    State(shared): State<Arc<Shared>>,
+    Path((_, message)): Path<(u64, u64)>,
+) -> RestResult {
+    shared
+        .store()
+        .message(message)
+        .cloned()
+        .map(Json)
+        .ok_or_else(unknown_message)
 }
 
 async fn edit_message(
@@ -166,16 +221,21 @@ async fn edit_message(
     bytes: Bytes,
 ) -> RestResult {
     let body = shared.checked_body(Body::MessageEdit, &uri, &bytes)?;
-    shared.store().edit_message(message, &body).map(Json).ok_or_else(unknown_message)
+    shared
+        .store()
+        .edit_message(message, &body)
+        .map(Json)
+        .ok_or_else(unknown_message)
 }
 
 async fn delete_message(
     State(shared): State<Arc<Shared>>,
     Path((_, message)): Path<(u64, u64)>,
 ) -> RestResult<StatusCode> {
-    match shared.store().delete_message(message) {
-        true => Ok(StatusCode::NO_CONTENT),
-        false => Err(unknown_message()),
+    if shared.store().delete_message(message) {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(unknown_message())
     }
 }
 

@@ -83,7 +83,10 @@ impl Gateway {
                 let frame = session.frame(event, &d);
                 send(&self.connections, connection, Outgoing::Frame(frame));
             }
-            _ => self.pending.push_back(Pending { event: event.to_owned(), d }),
+            _ => self.pending.push_back(Pending {
+                event: event.to_owned(),
+                d,
+            }),
         }
     }
 
@@ -92,7 +95,11 @@ impl Gateway {
         self.sessions_started += 1;
         let id = format!("fake-session-{}", self.sessions_started);
         let ready = payloads::ready(&id, gateway_url).to_string();
-        self.session = Some(Session { id, seq: 0, log: VecDeque::new() });
+        self.session = Some(Session {
+            id,
+            seq: 0,
+            log: VecDeque::new(),
+        });
         self.go_live(connection, "READY", ready);
     }
 
@@ -105,7 +112,11 @@ impl Gateway {
             return false;
         };
         for (_, frame) in session.log.iter().filter(|(s, _)| *s > seq) {
-            send(&self.connections, connection, Outgoing::Frame(frame.clone()));
+            send(
+                &self.connections,
+                connection,
+                Outgoing::Frame(frame.clone()),
+            );
         }
         self.go_live(connection, "RESUMED", "{}".to_owned());
         true
@@ -130,7 +141,11 @@ impl Gateway {
 
     /// Sends a frame on a connection (e.g. a heartbeat ACK), keeping the frame order.
     pub(crate) fn send_to(&self, connection: u64, frame: &str) {
-        send(&self.connections, connection, Outgoing::Frame(frame.to_owned().into()));
+        send(
+            &self.connections,
+            connection,
+            Outgoing::Frame(frame.to_owned().into()),
+        );
     }
 
     /// Closes every connection (code or abrupt); the session stays resumable.
@@ -212,7 +227,11 @@ mod tests {
         gateway.dispatch("C", "3".into());
         let (second, mut frames) = connected(&mut gateway);
         assert!(gateway.resume(second, "fake-session-1", 2));
-        let expected = [dispatched(3, "B"), dispatched(4, "RESUMED"), dispatched(5, "C")];
+        let expected = [
+            dispatched(3, "B"),
+            dispatched(4, "RESUMED"),
+            dispatched(5, "C"),
+        ];
         assert_eq!(sent(&mut frames), expected);
     }
 

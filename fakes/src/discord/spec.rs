@@ -9,7 +9,10 @@ use std::sync::LazyLock;
 use jsonschema::Validator;
 use serde_json::{Value, json};
 
-const OPENAPI_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/discord-openapi.json");
+const OPENAPI_PATH: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../tests/fixtures/discord-openapi.json"
+);
 
 /// Discord's documented limits (message resource), several stricter than the OpenAPI file.
 pub mod limits {
@@ -85,7 +88,8 @@ impl Body {
     }
 
     fn validator(self) -> &'static Validator {
-        static VALIDATORS: LazyLock<Vec<Validator>> = LazyLock::new(|| Body::ALL.map(compile).into());
+        static VALIDATORS: LazyLock<Vec<Validator>> =
+            LazyLock::new(|| Body::ALL.map(compile).into());
         &VALIDATORS[self as usize]
     }
 
@@ -100,13 +104,16 @@ impl Body {
 }
 
 static OPENAPI: LazyLock<Value> = LazyLock::new(|| {
-    let text = std::fs::read_to_string(OPENAPI_PATH).unwrap_or_else(|e| panic!("reading {OPENAPI_PATH}: {e}"));
+    let text = std::fs::read_to_string(OPENAPI_PATH)
+        .unwrap_or_else(|e| panic!("reading {OPENAPI_PATH}: {e}"));
     serde_json::from_str(&text).expect("the Discord OpenAPI document is JSON")
 });
 
 fn compile(body: Body) -> Validator {
     let mut root = OPENAPI.clone();
-    let root_map = root.as_object_mut().expect("the OpenAPI document is an object");
+    let root_map = root
+        .as_object_mut()
+        .expect("the OpenAPI document is an object");
     if let Value::Object(keywords) = body.root_keywords() {
         root_map.extend(keywords);
     }
@@ -126,8 +133,10 @@ pub(crate) fn warm_up() {
 /// Every problem with `body` as a request of kind `kind`; empty when Discord would accept it.
 pub(crate) fn check_body(kind: Body, body: &Value) -> Vec<String> {
     let validator = kind.validator();
-    let mut problems: Vec<String> =
-        validator.iter_errors(body).map(|e| format!("{}: {e}", e.instance_path())).collect();
+    let mut problems: Vec<String> = validator
+        .iter_errors(body)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect();
     match kind {
         Body::MessageCreate | Body::WebhookExecute => {
             problems.extend(message_limits(body));
@@ -157,9 +166,16 @@ fn empty_message(body: &Value) -> Option<String> {
         Value::Null => false,
         _ => true,
     };
-    let shows_something = ["content", "embeds", "components", "sticker_ids", "attachments", "poll"]
-        .iter()
-        .any(|key| has(key));
+    let shows_something = [
+        "content",
+        "embeds",
+        "components",
+        "sticker_ids",
+        "attachments",
+        "poll",
+    ]
+    .iter()
+    .any(|key| has(key));
     (!shows_something).then(|| ": cannot send an empty message (50006)".to_owned())
 }
 
@@ -168,18 +184,35 @@ pub(crate) fn message_limits(body: &Value) -> Vec<String> {
     let mut problems = Vec::new();
     let content = chars(&body["content"]);
     if content > limits::CONTENT {
-        problems.push(format!("/content: {content} characters, more than {}", limits::CONTENT));
+        problems.push(format!(
+            "/content: {content} characters, more than {}",
+            limits::CONTENT
+        ));
     }
-    let embeds = body["embeds"].as_array().map(Vec::as_slice).unwrap_or_default();
+    let embeds = body["embeds"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
     if embeds.len() > limits::EMBEDS {
-        problems.push(format!("/embeds: {} embeds, more than {}", embeds.len(), limits::EMBEDS));
+        problems.push(format!(
+            "/embeds: {} embeds, more than {}",
+            embeds.len(),
+            limits::EMBEDS
+        ));
     }
     let total: usize = embeds.iter().map(embed_characters).sum();
     if total > limits::EMBEDS_TOTAL {
-        problems.push(format!("/embeds: {total} characters across embeds, more than {}", limits::EMBEDS_TOTAL));
+        problems.push(format!(
+            "/embeds: {total} characters across embeds, more than {}",
+            limits::EMBEDS_TOTAL
+        ));
     }
     for (index, embed) in embeds.iter().enumerate() {
-        problems.extend(embed_limits(embed).into_iter().map(|p| format!("/embeds/{index}{p}")));
+        problems.extend(
+            embed_limits(embed)
+                .into_iter()
+                .map(|p| format!("/embeds/{index}{p}")),
+        );
     }
     problems
 }
@@ -193,24 +226,57 @@ fn embed_limits(embed: &Value) -> Vec<String> {
         }
     };
     check("/title".into(), &embed["title"], limits::TITLE);
-    check("/description".into(), &embed["description"], limits::DESCRIPTION);
-    check("/footer/text".into(), &embed["footer"]["text"], limits::FOOTER);
-    check("/author/name".into(), &embed["author"]["name"], limits::AUTHOR_NAME);
-    let fields = embed["fields"].as_array().map(Vec::as_slice).unwrap_or_default();
+    check(
+        "/description".into(),
+        &embed["description"],
+        limits::DESCRIPTION,
+    );
+    check(
+        "/footer/text".into(),
+        &embed["footer"]["text"],
+        limits::FOOTER,
+    );
+    check(
+        "/author/name".into(),
+        &embed["author"]["name"],
+        limits::AUTHOR_NAME,
+    );
+    let fields = embed["fields"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
     for (index, field) in fields.iter().enumerate() {
-        check(format!("/fields/{index}/name"), &field["name"], limits::FIELD_NAME);
-        check(format!("/fields/{index}/value"), &field["value"], limits::FIELD_VALUE);
+        check(
+            format!("/fields/{index}/name"),
+            &field["name"],
+            limits::FIELD_NAME,
+        );
+        check(
+            format!("/fields/{index}/value"),
+            &field["value"],
+            limits::FIELD_VALUE,
+        );
     }
     if fields.len() > limits::FIELDS {
-        problems.push(format!("/fields: {} fields, more than {}", fields.len(), limits::FIELDS));
+        problems.push(format!(
+            "/fields: {} fields, more than {}",
+            fields.len(),
+            limits::FIELDS
+        ));
     }
     problems
 }
 
 /// The characters Discord counts toward the 6000 of a message's embeds.
 fn embed_characters(embed: &Value) -> usize {
-    let fields = embed["fields"].as_array().map(Vec::as_slice).unwrap_or_default();
-    let field_chars: usize = fields.iter().map(|f| chars(&f["name"]) + chars(&f["value"])).sum();
+    let fields = embed["fields"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let field_chars: usize = fields
+        .iter()
+        .map(|f| chars(&f["name"]) + chars(&f["value"]))
+        .sum();
     chars(&embed["title"])
         + chars(&embed["description"])
         + chars(&embed["footer"]["text"])
@@ -227,7 +293,11 @@ mod tests {
     use super::*;
 
     fn embeds(count: usize) -> Value {
-        json!((0..count).map(|i| json!({"title": format!("T{i}")})).collect::<Vec<_>>())
+        json!(
+            (0..count)
+                .map(|i| json!({"title": format!("T{i}")}))
+                .collect::<Vec<_>>()
+        )
     }
 
     #[test]
@@ -239,14 +309,20 @@ mod tests {
     #[test]
     fn rejects_eleven_embeds() {
         let problems = check_body(Body::MessageCreate, &json!({"embeds": embeds(11)}));
-        assert!(problems.iter().any(|p| p.contains("11 embeds")), "{problems:?}");
+        assert!(
+            problems.iter().any(|p| p.contains("11 embeds")),
+            "{problems:?}"
+        );
     }
 
     #[test]
     fn counts_characters_across_all_embeds() {
         let big = json!({"description": "é".repeat(4000)});
         let problems = message_limits(&json!({"embeds": [big, big]}));
-        assert_eq!(problems, ["/embeds: 8000 characters across embeds, more than 6000"]);
+        assert_eq!(
+            problems,
+            ["/embeds: 8000 characters across embeds, more than 6000"]
+        );
     }
 
     #[test]
@@ -261,14 +337,26 @@ mod tests {
     #[test]
     fn rejects_a_wrong_type_through_the_spec() {
         let problems = check_body(Body::MessageEdit, &json!({"content": 5}));
-        assert!(problems.iter().any(|p| p.starts_with("/content")), "{problems:?}");
+        assert!(
+            problems.iter().any(|p| p.starts_with("/content")),
+            "{problems:?}"
+        );
     }
 
     #[test]
     fn accepts_callbacks_of_each_kind_the_bot_sends() {
         let reply = json!({"type": 4, "data": {"content": "x", "flags": 64}});
-        for body in [reply, json!({"type": 5}), json!({"type": 6}), json!({"type": 7, "data": {"content": "y"}})] {
-            assert_eq!(check_body(Body::InteractionCallback, &body), Vec::<String>::new(), "{body}");
+        for body in [
+            reply,
+            json!({"type": 5}),
+            json!({"type": 6}),
+            json!({"type": 7, "data": {"content": "y"}}),
+        ] {
+            assert_eq!(
+                check_body(Body::InteractionCallback, &body),
+                Vec::<String>::new(),
+                "{body}"
+            );
         }
         assert!(!check_body(Body::InteractionCallback, &json!({"type": 4, "data": {}})).is_empty());
     }
@@ -277,6 +365,9 @@ mod tests {
     fn accepts_a_slash_command_registration() {
         let option = json!({"type": 3, "name": "id", "description": "Ticket", "required": true});
         let body = json!([{"name": "ticket", "description": "Show a ticket", "type": 1, "options": [option]}]);
-        assert_eq!(check_body(Body::CommandsOverwrite, &body), Vec::<String>::new());
+        assert_eq!(
+            check_body(Body::CommandsOverwrite, &body),
+            Vec::<String>::new()
+        );
     }
 }

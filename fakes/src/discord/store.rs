@@ -8,8 +8,15 @@ use serde_json::{Value, json};
 use super::payloads::{self, Channel, User};
 
 /// The message fields a create or edit body may set.
-const MESSAGE_BODY_FIELDS: [&str; 7] =
-    ["content", "embeds", "components", "flags", "tts", "attachments", "message_reference"];
+const MESSAGE_BODY_FIELDS: [&str; 7] = [
+    "content",
+    "embeds",
+    "components",
+    "flags",
+    "tts",
+    "attachments",
+    "message_reference",
+];
 
 /// Everything the bot did in answer to one interaction.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -87,17 +94,25 @@ impl Store {
 
     /// How a channel id was first seen (a guild channel unless seen as a DM).
     pub(crate) fn channel(&self, channel_id: u64) -> Channel {
-        self.channels.get(&channel_id).copied().unwrap_or(Channel::Guild(channel_id))
+        self.channels
+            .get(&channel_id)
+            .copied()
+            .unwrap_or(Channel::Guild(channel_id))
     }
 
     /// Creates a message authored by the bot from a create body.
     pub(crate) fn create_bot_message(&mut self, id: u64, channel: Channel, body: &Value) -> Value {
         let mut message = payloads::message(id, channel, &User::this_bot(), "");
-        message.as_object_mut().expect("a message is an object").remove("member");
+        message
+            .as_object_mut()
+            .expect("a message is an object")
+            .remove("member");
         apply_body(&mut message, body);
         if let Some(reference) = message["message_reference"].as_object_mut() {
             // Discord fills in the channel of a reply's reference; serenity requires it.
-            reference.entry("channel_id").or_insert(json!(channel.id().to_string()));
+            reference
+                .entry("channel_id")
+                .or_insert(json!(channel.id().to_string()));
         }
         self.put_message(channel, message.clone());
         message
@@ -106,13 +121,20 @@ impl Store {
     /// Remembers an interaction so callbacks and webhooks can find it.
     pub(crate) fn add_interaction(&mut self, id: u64, token: &str, site: InteractionSite) {
         self.tokens.insert(token.to_owned(), id);
-        let log = InteractionLog { token: token.to_owned(), site: Some(site), ..InteractionLog::default() };
+        let log = InteractionLog {
+            token: token.to_owned(),
+            site: Some(site),
+            ..InteractionLog::default()
+        };
         self.interactions.insert(id, log);
     }
 
     /// Where the interaction `id` with `token` happened.
     pub(crate) fn interaction(&self, id: u64, token: &str) -> Option<InteractionSite> {
-        self.interactions.get(&id).filter(|log| log.token == token)?.site
+        self.interactions
+            .get(&id)
+            .filter(|log| log.token == token)?
+            .site
     }
 
     /// The interaction id and site for a webhook token.
@@ -123,7 +145,9 @@ impl Store {
 
     /// Whether the interaction has had its (single) callback.
     pub(crate) fn is_acknowledged(&self, id: u64) -> bool {
-        self.interactions.get(&id).is_some_and(|log| !log.callbacks.is_empty())
+        self.interactions
+            .get(&id)
+            .is_some_and(|log| !log.callbacks.is_empty())
     }
 
     /// Records a callback and the message that became `@original`.
@@ -135,7 +159,11 @@ impl Store {
 
     /// Records a followup message.
     pub(crate) fn add_followup(&mut self, id: u64, message_id: u64) {
-        self.interactions.entry(id).or_default().followups.push(message_id);
+        self.interactions
+            .entry(id)
+            .or_default()
+            .followups
+            .push(message_id);
     }
 
     /// The message id behind `@original` or a followup id of an interaction.
@@ -154,7 +182,12 @@ impl Store {
         Some(InteractionResponses {
             callbacks: log.callbacks.clone(),
             original: log.original.and_then(|m| self.messages.get(&m)).cloned(),
-            followups: log.followups.iter().filter_map(|m| self.messages.get(m)).cloned().collect(),
+            followups: log
+                .followups
+                .iter()
+                .filter_map(|m| self.messages.get(m))
+                .cloned()
+                .collect(),
         })
     }
 
@@ -171,7 +204,11 @@ impl Store {
 
     /// The id of a registered command named `name`, in any scope.
     pub(crate) fn command_id(&self, name: &str) -> Option<u64> {
-        let command = self.commands.values().flatten().find(|c| c["name"] == name)?;
+        let command = self
+            .commands
+            .values()
+            .flatten()
+            .find(|c| c["name"] == name)?;
         command["id"].as_str()?.parse().ok()
     }
 }
@@ -187,7 +224,10 @@ fn has_flag(message: &Value, flag: u64) -> bool {
 
 /// The numeric id of a message object.
 pub(crate) fn id_of(message: &Value) -> u64 {
-    message["id"].as_str().and_then(|id| id.parse().ok()).unwrap_or_default()
+    message["id"]
+        .as_str()
+        .and_then(|id| id.parse().ok())
+        .unwrap_or_default()
 }
 
 /// Copies the fields of a create body into a message.
@@ -226,7 +266,9 @@ fn stored_field(field: &str, value: &Value) -> Value {
     let mut value = value.clone();
     if field == "embeds" {
         for embed in value.as_array_mut().into_iter().flatten() {
-            embed.as_object_mut().map(|e| e.entry("type").or_insert(json!("rich")));
+            embed
+                .as_object_mut()
+                .map(|e| e.entry("type").or_insert(json!("rich")));
         }
     }
     value
@@ -276,8 +318,16 @@ mod tests {
     fn edits_replace_fields_and_null_clears_them() {
         let mut store = Store::default();
         store.create_bot_message(10, Channel::Dm(3), &reply_body());
-        let edited = store.edit_message(10, &json!({"content": "new", "embeds": null})).unwrap();
-        assert_eq!((edited["content"].as_str(), edited["embeds"].as_array().map(Vec::len)), (Some("new"), Some(0)));
+        let edited = store
+            .edit_message(10, &json!({"content": "new", "embeds": null}))
+            .unwrap();
+        assert_eq!(
+            (
+                edited["content"].as_str(),
+                edited["embeds"].as_array().map(Vec::len)
+            ),
+            (Some("new"), Some(0))
+        );
         assert!(edited["edited_timestamp"].is_string());
         assert_eq!(store.messages_in(3).len(), 1);
     }

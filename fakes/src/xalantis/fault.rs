@@ -146,18 +146,22 @@ fn huge_body(bytes: usize, declare_length: bool) -> Response {
     response
 }
 
-/// Part of a ticket, then a body error: hyper drops the connection mid-body.
+/// Part of a ticket, then (once it has been flushed) a body error: hyper drops the connection
+/// mid-body.
 fn reset_mid_body() -> Response {
-    let parts = [
-        Ok(Bytes::from_static(br#"{"ticket": {"uuid": "be2dde82-"#)),
+    let head = futures::stream::once(async {
+        Ok(Bytes::from_static(br#"{"ticket": {"uuid": "be2dde82-"#))
+    });
+    let reset = futures::stream::once(async {
+        tokio::time::sleep(Duration::from_millis(50)).await;
         Err(std::io::Error::new(
             std::io::ErrorKind::ConnectionReset,
             "injected reset",
-        )),
-    ];
+        ))
+    });
     let mut response = (
         [(header::CONTENT_TYPE, "application/json")],
-        Body::from_stream(futures::stream::iter(parts)),
+        Body::from_stream(head.chain(reset)),
     )
         .into_response();
     response

@@ -16,7 +16,10 @@ fn ann() -> User {
 /// The contents of the bot's messages in `CHANNEL`.
 fn replies(fake: &FakeDiscord) -> Vec<String> {
     let contents = fake.bot_messages_in(CHANNEL.id());
-    contents.iter().map(|m| m["content"].as_str().unwrap_or_default().to_owned()).collect()
+    contents
+        .iter()
+        .map(|m| m["content"].as_str().unwrap_or_default().to_owned())
+        .collect()
 }
 
 async fn wait_for_replies(fake: &FakeDiscord, count: usize) {
@@ -41,8 +44,14 @@ async fn a_dispatched_message_reaches_the_bot_and_its_reply_is_recorded() {
     assert_eq!(reply["content"], "echo !hello");
     assert_eq!(reply["message_reference"]["message_id"], source.to_string());
     let request = &fake.requests_to("POST", "/api/v10/channels/500/messages")[0];
-    assert_eq!(request.header("authorization"), Some(format!("Bot {TOKEN}").as_str()));
-    assert_eq!(request.body.as_ref().unwrap()["allowed_mentions"]["parse"], json!([]));
+    assert_eq!(
+        request.header("authorization"),
+        Some(format!("Bot {TOKEN}").as_str())
+    );
+    assert_eq!(
+        request.body.as_ref().unwrap()["allowed_mentions"]["parse"],
+        json!([])
+    );
     assert_eq!(fake.violations(), Vec::<String>::new());
 }
 
@@ -51,7 +60,9 @@ async fn messages_from_bots_and_in_dms_are_delivered_with_the_right_shape() {
     let fake = start_bot().await;
     fake.message_create(CHANNEL, &User::bot(77, "other-bot"), "!ignored");
     fake.message_create(Channel::Dm(600), &ann(), "!dm");
-    fake.wait_for(|f| f.bot_messages_in(600).len() == 1, WAIT).await.expect("DM reply");
+    fake.wait_for(|f| f.bot_messages_in(600).len() == 1, WAIT)
+        .await
+        .expect("DM reply");
     assert!(replies(&fake).is_empty(), "the test bot ignores bots");
     assert!(fake.bot_messages_in(600)[0].get("guild_id").is_none());
 }
@@ -65,23 +76,39 @@ async fn edits_and_deletes_reach_the_bot() {
     wait_for_replies(&fake, 2).await;
     let mut notes = replies(&fake);
     notes.sort();
-    assert_eq!(notes, [format!("deleted: {id}").as_str(), "edited: changed"]);
+    assert_eq!(
+        notes,
+        [format!("deleted: {id}").as_str(), "edited: changed"]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn heartbeats_are_acknowledged_and_the_connection_stays_up() {
-    let options = Options { heartbeat_interval: Duration::from_millis(100), ..Options::default() };
+    let options = Options {
+        heartbeat_interval: Duration::from_millis(100),
+        ..Options::default()
+    };
     let fake = start_bot_with(options).await;
-    fake.wait_for(|f| f.heartbeat_ack_count() >= 3, WAIT).await.expect("three ACKs");
-    assert_eq!((fake.connection_count(), fake.heartbeat_count() >= 3), (1, true));
+    fake.wait_for(|f| f.heartbeat_ack_count() >= 3, WAIT)
+        .await
+        .expect("three ACKs");
+    assert_eq!(
+        (fake.connection_count(), fake.heartbeat_count() >= 3),
+        (1, true)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bot_whose_heartbeats_go_unacknowledged_reconnects() {
-    let options = Options { heartbeat_interval: Duration::from_millis(100), ..Options::default() };
+    let options = Options {
+        heartbeat_interval: Duration::from_millis(100),
+        ..Options::default()
+    };
     let fake = start_bot_with(options).await;
     fake.set_heartbeat_acks(false);
-    fake.wait_for(|f| f.connection_count() >= 2, WAIT).await.expect("a new connection");
+    fake.wait_for(|f| f.connection_count() >= 2, WAIT)
+        .await
+        .expect("a new connection");
     fake.set_heartbeat_acks(true);
     fake.wait_ready(WAIT).await.expect("ready again");
     fake.message_create(CHANNEL, &ann(), "!after");
@@ -127,7 +154,9 @@ async fn a_non_resumable_invalid_session_makes_the_bot_identify_again() {
     let fake = start_bot().await;
     fake.force_invalid_session(false);
     fake.message_create(CHANNEL, &ann(), "!queued");
-    fake.wait_for(|f| f.identify_count() == 2, WAIT).await.expect("a second IDENTIFY");
+    fake.wait_for(|f| f.identify_count() == 2, WAIT)
+        .await
+        .expect("a second IDENTIFY");
     wait_for_replies(&fake, 1).await;
     assert_eq!(replies(&fake), ["echo !queued"]);
 }
@@ -136,7 +165,9 @@ async fn a_non_resumable_invalid_session_makes_the_bot_identify_again() {
 async fn a_resumable_invalid_session_makes_the_bot_resume() {
     let fake = start_bot().await;
     fake.force_invalid_session(true);
-    fake.wait_for(|f| f.resume_count() == 1, WAIT).await.expect("a RESUME");
+    fake.wait_for(|f| f.resume_count() == 1, WAIT)
+        .await
+        .expect("a RESUME");
     fake.message_create(CHANNEL, &ann(), "!resumed");
     wait_for_replies(&fake, 1).await;
     assert_eq!(fake.identify_count(), 1);
@@ -149,6 +180,9 @@ async fn a_fixture_serenity_would_drop_is_refused_with_the_reason() {
     let error = fake.dispatch("MESSAGE_CREATE", &message).unwrap_err();
     assert!(error.to_string().contains("author"), "{error}");
     message["author"] = ann().to_json();
-    assert!(fake.dispatch("MESSAGE_CREATE", &message).is_err(), "timestamp and others still missing");
+    assert!(
+        fake.dispatch("MESSAGE_CREATE", &message).is_err(),
+        "timestamp and others still missing"
+    );
     assert_eq!(fake.queued_events(), 0);
 }

@@ -10,10 +10,11 @@ use std::time::Duration;
 
 use serde_json::json;
 use serenity::all::{
-    ChannelId, Command, CommandInteraction, ComponentInteraction, Context, CreateActionRow, CreateAllowedMentions,
-    CreateButton, CreateCommand, CreateEmbed, CreateInteractionResponse, CreateInteractionResponseFollowup,
-    CreateInteractionResponseMessage, CreateMessage, ClientBuilder, EditInteractionResponse, EventHandler, GatewayIntents, GuildId,
-    HttpBuilder, Interaction, Message, MessageId, MessageUpdateEvent, Ready,
+    ChannelId, ClientBuilder, Command, CommandInteraction, ComponentInteraction, Context,
+    CreateActionRow, CreateAllowedMentions, CreateButton, CreateCommand, CreateEmbed,
+    CreateInteractionResponse, CreateInteractionResponseFollowup, CreateInteractionResponseMessage,
+    CreateMessage, EditInteractionResponse, EventHandler, GatewayIntents, GuildId, HttpBuilder,
+    Interaction, Message, MessageId, MessageUpdateEvent, Ready,
 };
 use serenity::async_trait;
 use xalantis_fakes::discord::{FakeDiscord, Options};
@@ -27,9 +28,17 @@ pub const WAIT: Duration = Duration::from_secs(10);
 /// Starts the fake with `options` and the test bot against it, and waits for READY.
 pub async fn start_bot_with(options: Options) -> FakeDiscord {
     let fake = FakeDiscord::start_with(options).await;
-    let http = HttpBuilder::new(TOKEN).proxy(fake.base_url()).ratelimiter_disabled(true).build();
-    let intents = GatewayIntents::GUILD_MESSAGES | GatewayIntents::DIRECT_MESSAGES | GatewayIntents::MESSAGE_CONTENT;
-    let mut client = ClientBuilder::new_with_http(http, intents).event_handler(TestBot).await.expect("client");
+    let http = HttpBuilder::new(TOKEN)
+        .proxy(fake.base_url())
+        .ratelimiter_disabled(true)
+        .build();
+    let intents = GatewayIntents::GUILD_MESSAGES
+        | GatewayIntents::DIRECT_MESSAGES
+        | GatewayIntents::MESSAGE_CONTENT;
+    let mut client = ClientBuilder::new_with_http(http, intents)
+        .event_handler(TestBot)
+        .await
+        .expect("client");
     tokio::spawn(async move { client.start().await });
     fake.wait_ready(WAIT).await.expect("the bot identifies");
     fake
@@ -46,7 +55,9 @@ struct TestBot;
 impl EventHandler for TestBot {
     async fn ready(&self, ctx: Context, _: Ready) {
         let ping = CreateCommand::new("ping").description("Answers pong");
-        Command::set_global_commands(&ctx.http, vec![ping]).await.expect("commands registered");
+        Command::set_global_commands(&ctx.http, vec![ping])
+            .await
+            .expect("commands registered");
     }
 
     async fn message(&self, ctx: Context, message: Message) {
@@ -62,13 +73,30 @@ impl EventHandler for TestBot {
         let _ = result;
     }
 
-    async fn message_update(&self, ctx: Context, _: Option<Message>, _: Option<Message>, event: MessageUpdateEvent) {
+    async fn message_update(
+        &self,
+        ctx: Context,
+        _: Option<Message>,
+        _: Option<Message>,
+        event: MessageUpdateEvent,
+    ) {
         let note = format!("edited: {}", event.content.unwrap_or_default());
         let _ = send(&ctx, event.channel_id, CreateMessage::new().content(note)).await;
     }
 
-    async fn message_delete(&self, ctx: Context, channel: ChannelId, id: MessageId, _: Option<GuildId>) {
-        let _ = send(&ctx, channel, CreateMessage::new().content(format!("deleted: {id}"))).await;
+    async fn message_delete(
+        &self,
+        ctx: Context,
+        channel: ChannelId,
+        id: MessageId,
+        _: Option<GuildId>,
+    ) {
+        let _ = send(
+            &ctx,
+            channel,
+            CreateMessage::new().content(format!("deleted: {id}")),
+        )
+        .await;
     }
 
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
@@ -88,7 +116,11 @@ fn echo(message: &Message) -> CreateMessage {
     let button = CreateButton::new("refresh").label("Refresh");
     CreateMessage::new()
         .content(format!("echo {}", message.content))
-        .embed(CreateEmbed::new().title("Echo").description(&message.content))
+        .embed(
+            CreateEmbed::new()
+                .title("Echo")
+                .description(&message.content),
+        )
         .components(vec![CreateActionRow::Buttons(vec![button])])
         .reference_message(message)
         .allowed_mentions(CreateAllowedMentions::new())
@@ -100,19 +132,38 @@ fn huge_message() -> CreateMessage {
 }
 
 async fn send_raw_embeds(ctx: &Context, channel: ChannelId, count: usize) -> serenity::Result<()> {
-    let embeds: Vec<_> = (0..count).map(|i| json!({"title": format!("#{i}")})).collect();
-    ctx.http.send_message(channel, vec![], &json!({"embeds": embeds})).await.map(drop)
+    let embeds: Vec<_> = (0..count)
+        .map(|i| json!({"title": format!("#{i}")}))
+        .collect();
+    ctx.http
+        .send_message(channel, vec![], &json!({"embeds": embeds}))
+        .await
+        .map(drop)
 }
 
 async fn answer_ping(ctx: &Context, command: &CommandInteraction) {
-    let reply = CreateInteractionResponseMessage::new().content("pong").ephemeral(true);
-    command.create_response(&ctx.http, CreateInteractionResponse::Message(reply)).await.expect("callback");
+    let reply = CreateInteractionResponseMessage::new()
+        .content("pong")
+        .ephemeral(true);
+    command
+        .create_response(&ctx.http, CreateInteractionResponse::Message(reply))
+        .await
+        .expect("callback");
     let followup = CreateInteractionResponseFollowup::new().content("and more");
-    command.create_followup(&ctx.http, followup).await.expect("followup");
-    command.edit_response(&ctx.http, EditInteractionResponse::new().content("pong!")).await.expect("edit");
+    command
+        .create_followup(&ctx.http, followup)
+        .await
+        .expect("followup");
+    command
+        .edit_response(&ctx.http, EditInteractionResponse::new().content("pong!"))
+        .await
+        .expect("edit");
 }
 
 async fn refresh(ctx: &Context, click: &ComponentInteraction) {
     let update = CreateInteractionResponseMessage::new().content("refreshed");
-    click.create_response(&ctx.http, CreateInteractionResponse::UpdateMessage(update)).await.expect("update");
+    click
+        .create_response(&ctx.http, CreateInteractionResponse::UpdateMessage(update))
+        .await
+        .expect("update");
 }
