@@ -7,6 +7,8 @@
 //! | module | owns |
 //! |---|---|
 //! | [`app`] | wires the configured platforms to one bot; runs until shutdown |
+//! | [`console`] | `xalantis-bot console`: chat text in, the cards the bot would post out |
+//! | [`check`] | `xalantis-bot check`: configuration, Xalantis and Discord access, invite URL |
 //! | [`telemetry`] | logging (`RUST_LOG`, `LOG_FORMAT`) |
 //! | [`secret`] | tokens that never print |
 //! | [`detect`] | chat text → ticket mentions (pure) |
@@ -21,7 +23,9 @@
 pub mod app;
 pub mod bot;
 pub mod card;
+pub mod check;
 pub mod config;
+pub mod console;
 pub mod detect;
 pub mod discord;
 pub mod gate;

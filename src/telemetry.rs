@@ -19,3 +19,14 @@ pub fn init(format: LogFormat) {
         eprintln!("logging was already initialised: {error}");
     }
 }
+
+/// Like [`init`], but only warnings and errors unless `RUST_LOG` says otherwise (for the
+/// console and `check`, whose output is the point).
+pub fn init_quiet(format: LogFormat) {
+    if std::env::var_os("RUST_LOG").is_none() {
+        let filter = EnvFilter::new("warn");
+        let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+        return;
+    }
+    init(format);
+}

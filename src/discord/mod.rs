@@ -63,5 +63,21 @@ pub async fn run(
         gate.wait_idle(SHUTDOWN_GRACE).await;
         shards.shutdown_all().await;
     });
-    client.start().await.context("the Discord connection failed")
+    client.start().await.map_err(explain)
+}
+
+/// Turns the gateway errors an operator must act on into instructions.
+fn explain(error: serenity::Error) -> anyhow::Error {
+    use serenity::gateway::GatewayError;
+    match error {
+        serenity::Error::Gateway(GatewayError::InvalidAuthentication) => anyhow::anyhow!(
+            "Discord rejected DISCORD_TOKEN (gateway close code 4004): copy a fresh token from the \
+             developer portal (Bot → Reset Token)"
+        ),
+        serenity::Error::Gateway(GatewayError::DisallowedGatewayIntents) => anyhow::anyhow!(
+            "Discord refused the Message Content intent (close code 4014): switch it on in the \
+             developer portal (Bot → Privileged Gateway Intents → Message Content Intent)"
+        ),
+        other => anyhow::Error::new(other).context("the Discord connection failed"),
+    }
 }

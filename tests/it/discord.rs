@@ -246,3 +246,12 @@ async fn shutdown_closes_the_gateway_cleanly() {
     let codes = bot.discord.client_close_codes();
     assert!(codes.contains(&Some(1000)), "{codes:?}");
 }
+
+#[tokio::test]
+async fn a_rejected_token_stops_the_bot_with_a_clear_message() {
+    let mut bot = spawn_bot(&[]).await;
+    bot.discord.drop_gateway(Some(4004));
+    let error = bot.exit().await.expect_err("4004 is fatal, not retried");
+    assert!(error.to_string().contains("Discord rejected DISCORD_TOKEN"), "{error:#}");
+    assert_eq!(bot.discord.identify_count(), 1, "no retry loop");
+}

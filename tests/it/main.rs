@@ -1,6 +1,7 @@
 //! One integration-test binary: each module drives the real code through real sockets
 //! (fake Xalantis, fake Discord on 127.0.0.1 port 0).
 
+mod cli;
 mod detect;
 mod discord;
 mod lookup;

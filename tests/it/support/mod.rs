@@ -88,6 +88,11 @@ impl TestBot {
         self.discord.requests().into_iter().filter(|r| r.method == "POST" && r.path.ends_with("/messages")).collect()
     }
 
+    /// Waits for the bot to stop by itself and returns what `run` returned.
+    pub async fn exit(&mut self) -> anyhow::Result<()> {
+        tokio::time::timeout(WAIT, &mut self.task).await.expect("the bot stops").expect("the bot task ends")
+    }
+
     /// Stops the bot as SIGTERM would and returns what `run` returned.
     pub async fn shutdown(&mut self) -> anyhow::Result<()> {
         if let Some(stop) = self.stop.take() {
