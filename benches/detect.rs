@@ -19,68 +19,19 @@ use xalantis_bot::detect::{DEFAULT_REFERENCE_PATTERN, DetectConfig, Detector};
 
 const MESSAGES: usize = 2_000;
 
-const WORDS: &[&str] = &[
-    "the",
-    "deploy",
-    "is",
-    "done",
-    "can",
-    "you",
-    "check",
-    "login",
-    "page",
-    "customer",
-    "says",
-    "it",
-    "still",
-    "fails",
-    "after",
-    "reset",
-    "thanks",
-    "merci",
-    "bonjour",
-    "problème",
-    "connexion",
-    "depuis",
-    "ce",
-    "matin",
-    "on",
-    "regarde",
-    "ça",
-    "follow-up",
-    "e-mail",
-    "re-opened",
-    "ok",
-    "👍",
-    "🎉",
-    "lunch?",
-    "meeting",
-    "at",
-    "3pm",
-    "v2.4.1",
-    "prod",
-    "staging",
-    "rollback",
-    "please",
-    "asap",
-    "nope",
-    "yes",
-    "Monday",
-    "2026-03-14",
-    "10:30",
-    "à",
-    "demain",
-    "ticket",
-    "queue",
-    "SLA",
-    "priority",
-    "urgent",
-    "Grüße",
-    "Привет",
-    "よろしく",
-    "invoice",
-    "refund",
-];
+/// The vocabulary of the generated messages, whitespace-separated: mostly plain words, a few
+/// with dashes, digits, colons, accents, other scripts and emoji.
+const WORDS: &str = "\
+the a to is it and of for on in that this we you i can be will have not with are was just \
+deploy done check login page customer says still fails after reset thanks please yes no ok okay \
+looks good fine now today tomorrow morning afternoon meeting call team update status issue bug \
+fix fixed release build test tests staging prod server client user users account password email \
+invoice refund order payment export report dashboard settings permission access error timeout \
+slow fast again already soon later maybe sure right great nice cool agreed sorry weird strange \
+what why how when where who which there here some all any more less first last next week \
+merci bonjour problème connexion depuis ce matin on regarde ça demain à lundi facture client \
+Grüße danke bitte heute Привет спасибо よろしく 谢谢 👍 🎉 🙏 😅 lunch? 3pm 10:30 v2.4.1 ASAP SLA \
+follow-up e-mail re-opened 2026-03-14";
 
 const NOISE: &[&str] = &[
     "see https://github.com/org/repo/pull/1234 for the fix",
@@ -121,9 +72,9 @@ impl Lcg {
 }
 
 /// One chat message of 3 to 40 words, sometimes with a URL, code, a quote or a standard name.
-fn message(rng: &mut Lcg) -> String {
+fn message(rng: &mut Lcg, vocabulary: &[&str]) -> String {
     let words = 3 + rng.below(38);
-    let mut text: Vec<&str> = (0..words).map(|_| rng.pick(WORDS)).collect();
+    let mut text: Vec<&str> = (0..words).map(|_| rng.pick(vocabulary)).collect();
     if rng.below(8) == 0 {
         text.insert(rng.below(text.len()), rng.pick(NOISE));
     }
@@ -131,10 +82,11 @@ fn message(rng: &mut Lcg) -> String {
 }
 
 pub fn corpus(mention_every: usize) -> Vec<String> {
+    let vocabulary: Vec<&str> = WORDS.split_whitespace().collect();
     let mut rng = Lcg(42);
     (0..MESSAGES)
         .map(|i| {
-            let mut text = message(&mut rng);
+            let mut text = message(&mut rng, &vocabulary);
             if mention_every > 0 && i % mention_every == 0 {
                 let at = text.find(' ').unwrap_or(0);
                 text.insert_str(at, &format!(" {} ", rng.pick(MENTIONS)));

@@ -159,6 +159,31 @@ impl Card {
     }
 }
 
+/// How a message shows its tickets: the more tickets, the less of each, so a message never
+/// floods the channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// One full card (one ticket).
+    Full,
+    /// Compact cards: title line, status, priority, assignee, due (two or three tickets, or when
+    /// a channel prefers compact cards).
+    Compact,
+    /// One list with a line per ticket (four or more).
+    List,
+}
+
+/// Tickets up to which compact cards are used; above it, a list.
+pub const MAX_COMPACT_CARDS: usize = 3;
+
+/// The layout for `count` tickets; `prefer_compact` is a channel's "compact" card size.
+pub fn layout_for(count: usize, prefer_compact: bool) -> Layout {
+    match count {
+        0 | 1 if !prefer_compact => Layout::Full,
+        n if n <= MAX_COMPACT_CARDS => Layout::Compact,
+        _ => Layout::List,
+    }
+}
+
 /// Builds the card of `ticket` as of `now`.
 pub fn ticket_card(ticket: &Ticket, options: &CardOptions, now: OffsetDateTime) -> Card {
     let done = is_done(&ticket.status);
@@ -332,6 +357,16 @@ mod tests {
         ticket.status = "awaiting_vendor".into();
         let card = ticket_card(&ticket, &CardOptions::default(), datetime!(2026-01-13 00:00 UTC));
         assert_eq!((card.status.as_str(), card.tone), ("Awaiting vendor", Tone::Unknown));
+    }
+
+    #[test]
+    fn more_tickets_get_denser_layouts() {
+        assert_eq!(layout_for(1, false), Layout::Full);
+        assert_eq!(layout_for(1, true), Layout::Compact);
+        assert_eq!(layout_for(2, false), Layout::Compact);
+        assert_eq!(layout_for(3, false), Layout::Compact);
+        assert_eq!(layout_for(4, false), Layout::List);
+        assert_eq!(layout_for(10, true), Layout::List);
     }
 
     #[test]

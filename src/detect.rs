@@ -106,6 +106,8 @@ pub struct Detector {
     reference: Regex,
     /// The reference pattern, whole input, any case: for explicit input and link paths.
     exact_reference: Regex,
+    /// True unless the pattern is the default, whose matches the dash scan already finds.
+    custom_pattern: bool,
     /// The web app's host, lower case: links on it are ticket links.
     host: Option<String>,
     max_tickets: usize,
@@ -120,22 +122,16 @@ const URL_TRAILING_PUNCTUATION: &[char] = &[
     '.', ',', ';', ':', '!', '?', ')', ']', '}', '\'', '"', '*', '_', '~',
 ];
 
-/// Any UUID, anywhere: the candidate check.
-static UUID: LazyLock<Regex> = LazyLock::new(|| built_in(&format!("(?P<uuid>{UUID_PATTERN})")));
-
 /// A UUID that is the whole input.
 static EXACT_UUID: LazyLock<Regex> =
     LazyLock::new(|| built_in(&format!(r"\A(?P<uuid>{UUID_PATTERN})\z")));
 
-/// Every link starts with a scheme: the candidate check for links whose ticket the other checks
-/// cannot see (a lower-case reference in the path).
-static URL_HINT: LazyLock<Regex> = LazyLock::new(|| built_in("://"));
-
 /// What is read before references, because a reference inside it is not one: links (Discord's
-/// and Slack's `<…>` forms, then bare), e-mail addresses, UUIDs.
+/// and Slack's `<…>` forms, then bare), e-mail addresses, UUIDs. E-mail addresses are matched
+/// in ASCII, which keeps this regex fast; a reference touching an `@` is rejected anyway.
 static TOKEN: LazyLock<Regex> = LazyLock::new(|| {
     built_in(&format!(
-        r"(?P<link><(?i:https?)://[^\s>|]*(?:\|[^>\n]*)?>|(?i:https?)://[^\s<>]+)|(?P<email>[\w.+-]+@[\w-]+(?:\.[\w-]+)+)|(?P<uuid>{UUID_PATTERN})"
+        r"(?P<link><(?i:https?)://[^\s>|]*(?:\|[^>\n]*)?>|(?i:https?)://[^\s<>]+)|(?P<email>[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)|(?P<uuid>{UUID_PATTERN})"
     ))
 });
 
@@ -150,7 +146,12 @@ impl Detector {
         Ok(Self {
             reference: Regex::new(pattern)?,
             exact_reference: Regex::new(&format!(r"(?i)\A(?:{pattern})\z"))?,
-            host: config.web_url.host_str().map(str::to_ascii_lowercase),
+            custom_pattern: pattern != DEFAULT_REFERENCE_PATTERN,
+            host: config
+                .web_url
+                .host_str()
+                .filter(|host| !host.is_empty())
+                .map(str::to_ascii_lowercase),
             max_tickets: config.max_tickets.clamp(1, MAX_TICKETS_CEILING),
         })
     }
@@ -189,15 +190,20 @@ impl Detector {
         }
     }
 
-    /// The cheap whole-text check: false means no mention for sure.
+    /// The cheap whole-text check: false means no mention for sure. With the default pattern it
+    /// is two literal scans (`-`, `://`) and a few byte comparisons around each hit; a custom
+    /// pattern adds one scan with its own regex.
     fn may_mention(&self, text: &str) -> bool {
-        self.reference.is_match(text)
-            || UUID.is_match(text)
-            || (self.host.is_some() && URL_HINT.is_match(text))
+        has_dash_candidate(text)
+            || (self.custom_pattern && self.reference.is_match(text))
+            || (self.host.as_deref()).is_some_and(|host| has_link_candidate(text, host))
     }
 
     /// Reads one live segment: tokens (links, e-mail addresses, UUIDs), references between them.
     fn scan_live(&self, text: &str, live: Range<usize>, found: &mut Found) -> ControlFlow<()> {
+        if !may_hold_token(&text[live.clone()]) {
+            return self.scan_references(text, live, found);
+        }
         let mut gap_start = live.start;
         for token in TOKEN.find_iter(&text[live.clone()]) {
             let span = live.start + token.start()..live.start + token.end();
@@ -263,6 +269,83 @@ impl Detector {
     }
 }
 
+/// Whether some `-` could belong to a UUID or to a reference of the default pattern.
+fn has_dash_candidate(text: &str) -> bool {
+    any_dash(text, |bytes, dash| {
+        could_be_uuid_dash(bytes, dash) || could_be_reference_dash(bytes, dash)
+    })
+}
+
+/// Whether [`TOKEN`] can match: the literal scans are much cheaper than running it.
+fn may_hold_token(segment: &str) -> bool {
+    segment.contains("://") || segment.contains('@') || any_dash(segment, could_be_uuid_dash)
+}
+
+/// Whether `test(bytes, position)` holds for some `-` of `text`.
+fn any_dash(text: &str, test: impl Fn(&[u8], usize) -> bool) -> bool {
+    let mut from = 0;
+    // `str::find` of one ASCII character is a `memchr`.
+    while let Some(dash) = text[from..].find('-').map(|i| from + i) {
+        if test(text.as_bytes(), dash) {
+            return true;
+        }
+        from = dash + 1;
+    }
+    false
+}
+
+/// Whether some `://` could start a link to `host`. Most messages have no `://` at all, and
+/// `str::contains` finds that out fastest.
+fn has_link_candidate(text: &str, host: &str) -> bool {
+    if !text.contains("://") {
+        return false;
+    }
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    while let Some(colon) = text[from..].find("://").map(|i| from + i) {
+        if could_be_link(bytes, colon, host) {
+            return true;
+        }
+        from = colon + 3;
+    }
+    false
+}
+
+/// Four hex digits on both sides.
+fn could_be_uuid_dash(bytes: &[u8], dash: usize) -> bool {
+    let hex = |run: Option<&[u8]>| run.is_some_and(|run| run.iter().all(u8::is_ascii_hexdigit));
+    dash >= 4 && hex(bytes.get(dash - 4..dash)) && hex(bytes.get(dash + 1..dash + 5))
+}
+
+/// A digit after, an upper-case letter in the run of `[A-Z0-9]` before. Linear over a whole
+/// text: the runs scanned back from successive dashes do not overlap.
+fn could_be_reference_dash(bytes: &[u8], dash: usize) -> bool {
+    bytes.get(dash + 1).is_some_and(u8::is_ascii_digit)
+        && bytes[..dash]
+            .iter()
+            .rev()
+            .take_while(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+            .any(u8::is_ascii_uppercase)
+}
+
+/// `://` followed by an authority (up to the path, or anything that ends a URL token) that
+/// contains `host` in any case: a superset of the links [`Detector::link_ticket`] accepts,
+/// whatever user info or port they carry. Linear: an authority never spans another `://`.
+fn could_be_link(bytes: &[u8], colon: usize, host: &str) -> bool {
+    let Some(rest) = bytes[colon..].strip_prefix(b"://") else {
+        return false;
+    };
+    let end = rest
+        .iter()
+        .position(|&b| ends_authority(b))
+        .unwrap_or(rest.len());
+    (rest[..end].windows(host.len())).any(|window| window.eq_ignore_ascii_case(host.as_bytes()))
+}
+
+fn ends_authority(b: u8) -> bool {
+    matches!(b, b'/' | b'?' | b'#' | b'<' | b'>' | b'|') || b.is_ascii_whitespace()
+}
+
 /// The mentions found so far, deduplicated and capped.
 struct Found {
     mentions: Vec<Mention>,
@@ -308,6 +391,7 @@ fn is_live_reference(text: &str, span: &Range<usize>) -> bool {
         && !is_glued(text, span)
         && !is_escaped(text, span.start)
         && !continues_as_number(text, span.end)
+        && !touches_at_sign(text, span)
         && !has_non_ticket_prefix(&text[span.clone()])
 }
 
@@ -326,6 +410,11 @@ fn is_invisible(c: char) -> bool {
         c,
         '\u{00AD}' | '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}'
     )
+}
+
+/// Part of an e-mail address (or a chat handle) the e-mail token did not cover.
+fn touches_at_sign(text: &str, span: &Range<usize>) -> bool {
+    text[..span.start].ends_with('@') || text[span.end..].starts_with('@')
 }
 
 /// The explicit escape: `!VEN1-000079` is not expanded.
@@ -376,7 +465,12 @@ const QUOTE_REST: [&str; 2] = [">>> ", "&gt;&gt;&gt; "];
 /// The byte ranges of `text` outside code, quotes and spoilers, in order.
 fn live_segments(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
     let mut pos = 0;
+    let plain = !has_markup(text);
     std::iter::from_fn(move || {
+        if plain && pos < text.len() {
+            pos = text.len();
+            return Some(0..text.len());
+        }
         while pos < text.len() {
             let (live, resume) = next_live_run(text, pos);
             pos = resume;
@@ -386,6 +480,17 @@ fn live_segments(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
         }
         None
     })
+}
+
+/// Whether `text` may hold code, a quote or a spoiler: most messages do not, and these literal
+/// scans are much cheaper than the byte-by-byte walk of [`next_live_run`].
+fn has_markup(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.contains(&b'`')
+        || bytes.contains(&b'|')
+        || quote_end(text, 0).is_some()
+        || text.contains("\n>")
+        || text.contains("\n&gt;")
 }
 
 /// The live run starting at `start`, and where the skipped region after it ends.

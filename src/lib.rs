@@ -9,6 +9,7 @@
 //! | [`app`] | wires the configured platforms to one bot; runs until shutdown |
 //! | [`console`] | `xalantis-bot console`: chat text in, the cards the bot would post out |
 //! | [`check`] | `xalantis-bot check`: configuration, Xalantis and Discord access, invite URL |
+//! | [`demo`] | bundled sample tickets behind a tiny local Xalantis, for the console without a token |
 //! | [`telemetry`] | logging (`RUST_LOG`, `LOG_FORMAT`) |
 //! | [`secret`] | tokens that never print |
 //! | [`detect`] | chat text → ticket mentions (pure) |
@@ -26,6 +27,7 @@ pub mod card;
 pub mod check;
 pub mod config;
 pub mod console;
+pub mod demo;
 pub mod detect;
 pub mod discord;
 pub mod gate;

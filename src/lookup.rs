@@ -95,6 +95,8 @@ pub struct LookupCounts {
     pub api_failures: u64,
     /// Xalantis calls in flight right now.
     pub calls_in_flight: u64,
+    /// Xalantis calls waiting for a free slot right now (`max_concurrent_calls` reached).
+    pub calls_waiting: u64,
 }
 
 /// Live counters of a [`LookupService`], shared by its clones.
@@ -105,6 +107,7 @@ pub struct LookupStats {
     api_calls: AtomicU64,
     api_failures: AtomicU64,
     calls_in_flight: AtomicU64,
+    calls_waiting: AtomicU64,
 }
 
 impl LookupStats {
@@ -117,6 +120,7 @@ impl LookupStats {
             api_calls: read(&self.api_calls),
             api_failures: read(&self.api_failures),
             calls_in_flight: read(&self.calls_in_flight),
+            calls_waiting: read(&self.calls_waiting),
         }
     }
 
@@ -176,6 +180,11 @@ impl LookupService {
         &self.stats
     }
 
+    /// The client it asks (e.g. for [`XalantisClient::requests_sent`]).
+    pub fn client(&self) -> &XalantisClient {
+        &self.client
+    }
+
     /// Looks up one ticket.
     pub async fn lookup(&self, id: &TicketId, freshness: Freshness) -> Lookup {
         let answer = match id {
@@ -206,8 +215,11 @@ impl LookupService {
         let mut seen_ids = HashSet::new();
         // Owned mentions: futures borrowing from a stream trip rustc's higher-ranked `Send`
         // check when callers (serenity handlers) need the whole future to be `Send`.
-        let distinct: Vec<Mention> =
-            mentions.iter().filter(|m| seen_ids.insert(&m.id)).cloned().collect();
+        let distinct: Vec<Mention> = mentions
+            .iter()
+            .filter(|m| seen_ids.insert(&m.id))
+            .cloned()
+            .collect();
         let resolved: Vec<(Mention, Lookup)> =
             futures::future::join_all(distinct.into_iter().map(|mention| async move {
                 let outcome = self.lookup(&mention.id, freshness).await;
@@ -310,10 +322,12 @@ impl LookupService {
         &self,
         request: impl Future<Output = Result<T, XalantisError>>,
     ) -> Result<T, XalantisError> {
+        let waiting = Gauge::enter(&self.stats.calls_waiting);
         // The semaphore is never closed, so acquiring cannot fail.
         let _permit = self.permits.acquire().await.ok();
+        drop(waiting);
         LookupStats::count(&self.stats.api_calls);
-        let in_flight = InFlight::enter(&self.stats.calls_in_flight);
+        let in_flight = Gauge::enter(&self.stats.calls_in_flight);
         let result = request.await;
         drop(in_flight);
         if result.is_err() {
@@ -323,17 +337,17 @@ impl LookupService {
     }
 }
 
-/// Counts one call in flight until dropped (also when the caller gives up mid-call).
-struct InFlight<'a>(&'a AtomicU64);
+/// Counts one call in a gauge until dropped (also when the caller gives up midway).
+struct Gauge<'a>(&'a AtomicU64);
 
-impl<'a> InFlight<'a> {
+impl<'a> Gauge<'a> {
     fn enter(counter: &'a AtomicU64) -> Self {
         counter.fetch_add(1, Ordering::Relaxed);
         Self(counter)
     }
 }
 
-impl Drop for InFlight<'_> {
+impl Drop for Gauge<'_> {
     fn drop(&mut self) {
         self.0.fetch_sub(1, Ordering::Relaxed);
     }

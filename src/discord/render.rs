@@ -10,7 +10,7 @@
 
 use serde::Serialize;
 
-use crate::card::{Card, Due};
+use crate::card::{Card, Due, Layout, Tone};
 
 /// Embed title.
 pub const TITLE_LIMIT: usize = 256;
@@ -128,6 +128,62 @@ pub fn escape_markdown(text: &str) -> String {
         line_start = c == '\n' || (line_start && c == ' ');
     }
     out
+}
+
+/// The embeds of one message showing `cards` in `layout`, within every message limit.
+pub fn embeds_for(cards: &[Card], layout: Layout) -> Vec<Embed> {
+    let embeds = match layout {
+        Layout::Full => cards.iter().map(to_discord_embed).collect(),
+        Layout::Compact => cards.iter().map(to_compact_embed).collect(),
+        Layout::List => vec![to_list_embed(cards)],
+    };
+    fit_embeds(embeds)
+}
+
+/// A compact card: the title line and status, priority, assignee and due.
+pub fn to_compact_embed(card: &Card) -> Embed {
+    let mut fields = fields(card);
+    fields.truncate(4);
+    Embed {
+        title: truncate(&escape_markdown(&card.title), TITLE_LIMIT),
+        url: card.url.clone(),
+        description: None,
+        color: card.tone.color(),
+        fields,
+        footer: None,
+        timestamp: None,
+    }
+}
+
+/// One list embed with a line per card:
+/// `[VEN1-000079](url) Problème connexion — Open · 🟡 Medium · Support Agent · due <t:…:R>`.
+pub fn to_list_embed(cards: &[Card]) -> Embed {
+    let lines: Vec<String> = cards.iter().map(list_line).collect();
+    let alarm = cards.iter().any(|c| c.tone == Tone::Alarm);
+    Embed {
+        title: format!("{} tickets", cards.len()),
+        url: cards.first().map(|c| c.url.clone()).unwrap_or_default(),
+        description: Some(truncate(&lines.join("\n"), DESCRIPTION_LIMIT)),
+        color: if alarm { Tone::Alarm.color() } else { Tone::Open.color() },
+        fields: Vec::new(),
+        footer: None,
+        timestamp: None,
+    }
+}
+
+/// Longest subject shown on a list line.
+const LIST_SUBJECT_CHARS: usize = 80;
+
+fn list_line(card: &Card) -> String {
+    let subject = escape_markdown(&crate::card::truncate_chars(&card.subject, LIST_SUBJECT_CHARS));
+    let mut facts = vec![escape_markdown(&card.status)];
+    facts.extend(card.priority.as_deref().map(priority_value));
+    facts.push(card.assignee.as_deref().map_or_else(|| "Unassigned".to_owned(), escape_markdown));
+    if let Some(due) = card.due {
+        let overdue = if due.overdue { "⚠️ overdue " } else { "" };
+        facts.push(format!("{overdue}due <t:{}:R>", due.at.unix_timestamp()));
+    }
+    format!("[{}]({}) {subject} — {}", escape_markdown(&card.reference), card.url, facts.join(" · "))
 }
 
 /// The full embed of one card.

@@ -8,8 +8,8 @@ use serenity::all::{
     ReceivedEmbed, Timestamp,
 };
 
-use super::render::{Embed, fit_embeds, to_discord_embed};
-use crate::card::Card;
+use super::render::{Embed, embeds_for};
+use crate::card::{Card, layout_for};
 use crate::detect::{Detector, TicketId};
 
 /// `custom_id` of the Refresh button.
@@ -25,9 +25,9 @@ pub struct CardMessage {
     pub components: Vec<CreateActionRow>,
 }
 
-/// The message for `cards`.
+/// The message for `cards`, in the layout their number calls for.
 pub fn card_message(cards: &[Card]) -> CardMessage {
-    let embeds = fit_embeds(cards.iter().map(to_discord_embed).collect());
+    let embeds = embeds_for(cards, layout_for(cards.len(), false));
     CardMessage {
         embeds: embeds.iter().map(to_serenity_embed).collect(),
         components: vec![CreateActionRow::Buttons(buttons(cards))],
@@ -70,17 +70,20 @@ pub fn to_serenity_embed(embed: &Embed) -> CreateEmbed {
     out
 }
 
-/// The tickets a card message shows, read back from its embeds (the link, else the reference
-/// that starts the title). Stateless, so Refresh works on cards posted before a restart.
+/// The tickets a card message shows, read back from its embeds: a card's link (else the
+/// reference that starts its title), or the `[REFERENCE](link)` lines of a list. Stateless, so
+/// Refresh works on cards posted before a restart.
 pub fn tickets_in_embeds(detector: &Detector, embeds: &[ReceivedEmbed]) -> Vec<TicketId> {
-    embeds
-        .iter()
-        .filter_map(|embed| {
-            let from_url = embed.url.as_deref().and_then(|url| detector.parse_ticket_id(url));
-            from_url.or_else(|| {
-                let title = embed.title.as_deref()?;
-                detector.parse_ticket_id(title.split(" · ").next()?)
-            })
-        })
-        .collect()
+    embeds.iter().flat_map(|embed| tickets_in_embed(detector, embed)).collect()
+}
+
+fn tickets_in_embed(detector: &Detector, embed: &ReceivedEmbed) -> Vec<TicketId> {
+    let is_list = embed.fields.is_empty() && embed.description.as_deref().is_some_and(|d| d.starts_with('['));
+    if is_list {
+        let lines = embed.description.as_deref().unwrap_or_default().lines();
+        return lines.filter_map(|line| detector.parse_ticket_id(line.strip_prefix('[')?.split(']').next()?)).collect();
+    }
+    let from_url = embed.url.as_deref().and_then(|url| detector.parse_ticket_id(url));
+    let from_title = || detector.parse_ticket_id(embed.title.as_deref()?.split(" · ").next()?);
+    from_url.or_else(from_title).into_iter().collect()
 }

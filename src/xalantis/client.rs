@@ -19,19 +19,17 @@
 //! # Ok(()) }
 //! ```
 
-use std::error::Error as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderValue, RETRY_AFTER};
+use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderValue};
 use reqwest::{Response, StatusCode};
 use serde_json::Value;
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc2822;
 use tokio::time::Instant;
 use url::Url;
 
+use super::error::{envelope_outcome, status_error, transport_error, undecodable};
 use super::{Ticket, XalantisError};
 use crate::secret::Secret;
 
@@ -259,7 +257,9 @@ impl XalantisClient {
         if status == StatusCode::NOT_FOUND {
             return Ok(None);
         }
-        status_error(&response).map_or(Ok(()), Err)?;
+        if let Some(error) = status_error(&response) {
+            return Err(error);
+        }
         let body = read_limited(response, self.config.max_body_bytes).await?;
         let value = serde_json::from_slice(&body).map_err(|e| undecodable(&e.to_string()))?;
         envelope_outcome(value, status.as_u16())
@@ -378,39 +378,6 @@ fn default_headers(token: Option<&Secret>) -> Result<HeaderMap, XalantisError> {
     Ok(headers)
 }
 
-/// The error a status stands for, before any body is read (404 is handled by the caller).
-fn status_error(response: &Response) -> Option<XalantisError> {
-    let status = response.status();
-    match status.as_u16() {
-        200..=299 => None,
-        401 | 403 => Some(XalantisError::AccessRefused {
-            status: status.as_u16(),
-        }),
-        429 => Some(XalantisError::RateLimited {
-            retry_after: response
-                .headers()
-                .get(RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(parse_retry_after),
-        }),
-        500..=599 => Some(XalantisError::Server {
-            status: status.as_u16(),
-        }),
-        other => Some(undecodable(&format!("unexpected HTTP {other}"))),
-    }
-}
-
-/// `Retry-After` as delta-seconds (fractions tolerated) or an HTTP date.
-fn parse_retry_after(raw: &str) -> Option<Duration> {
-    let raw = raw.trim();
-    if let Ok(seconds) = raw.parse::<f64>() {
-        return Duration::try_from_secs_f64(seconds.min(MAX_RATE_LIMIT_WINDOW.as_secs_f64())).ok();
-    }
-    let at = OffsetDateTime::parse(raw, &Rfc2822).ok()?;
-    let seconds = (at - OffsetDateTime::now_utc()).as_seconds_f64();
-    Duration::try_from_secs_f64(seconds.clamp(0.0, MAX_RATE_LIMIT_WINDOW.as_secs_f64())).ok()
-}
-
 /// Reads the body chunk by chunk, refusing it as soon as it passes `limit` bytes.
 async fn read_limited(mut response: Response, limit: usize) -> Result<Vec<u8>, XalantisError> {
     let too_large = || undecodable("body too large");
@@ -426,46 +393,6 @@ async fn read_limited(mut response: Response, limit: usize) -> Result<Vec<u8>, X
         body.extend_from_slice(&chunk);
     }
     Ok(body)
-}
-
-/// A successful body may still be an error envelope (`{"success":false,"error":{"code":…}}`).
-fn envelope_outcome(body: Value, status: u16) -> Result<Option<Value>, XalantisError> {
-    let code = envelope_code(&body);
-    match code.as_deref() {
-        None => Ok(Some(body)),
-        Some("NOT_FOUND") => Ok(None),
-        Some("UNAUTHORIZED") => Err(XalantisError::AccessRefused { status: 401 }),
-        Some("FORBIDDEN") => Err(XalantisError::AccessRefused { status: 403 }),
-        Some("RATE_LIMITED") => Err(XalantisError::RateLimited { retry_after: None }),
-        Some("INTERNAL_ERROR") => Err(XalantisError::Server { status }),
-        Some(other) => Err(undecodable(&format!("error envelope {other}"))),
-    }
-}
-
-fn envelope_code(body: &Value) -> Option<String> {
-    if body.get("success").and_then(Value::as_bool) == Some(true) {
-        return None;
-    }
-    let code = body.get("error")?.get("code")?.as_str()?;
-    Some(code.to_owned())
-}
-
-fn transport_error(error: reqwest::Error) -> XalantisError {
-    if error.is_timeout() {
-        return XalantisError::Timeout;
-    }
-    let error = error.without_url();
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text = format!("{text}: {cause}");
-        source = cause.source();
-    }
-    XalantisError::Unreachable(text)
-}
-
-fn undecodable(why: &str) -> XalantisError {
-    XalantisError::Undecodable(why.to_owned())
 }
 
 #[cfg(test)]
@@ -488,29 +415,5 @@ mod tests {
         ] {
             assert_eq!(canonical_uuid(bad), None, "{bad}");
         }
-    }
-
-    #[test]
-    fn reads_retry_after_in_seconds_and_as_a_date() {
-        assert_eq!(parse_retry_after("2"), Some(Duration::from_secs(2)));
-        assert_eq!(parse_retry_after("0.25"), Some(Duration::from_millis(250)));
-        assert_eq!(parse_retry_after("1e12"), Some(MAX_RATE_LIMIT_WINDOW));
-        assert_eq!(
-            parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT"),
-            Some(Duration::ZERO)
-        );
-        assert_eq!(parse_retry_after("-1"), None);
-        assert_eq!(parse_retry_after("soon"), None);
-    }
-
-    #[test]
-    fn reads_error_envelopes_as_typed_outcomes() {
-        let envelope = |code: &str| serde_json::json!({"success": false, "error": {"code": code, "message": "m"}});
-        assert_eq!(envelope_outcome(envelope("NOT_FOUND"), 200), Ok(None));
-        assert_eq!(
-            envelope_outcome(envelope("FORBIDDEN"), 200),
-            Err(XalantisError::AccessRefused { status: 403 })
-        );
-        assert!(envelope_outcome(serde_json::json!({"uuid": "u"}), 200).is_ok_and(|v| v.is_some()));
     }
 }

@@ -104,8 +104,47 @@ async fn an_oversized_ticket_and_fifteen_references_stay_within_limits() {
     let refs: Vec<String> = (1..=15).map(|n| format!("VEN1-{n:06}")).collect();
     let source = bot.say(&refs.join(" "));
     let body = bot.reply_to(source).await;
-    assert_eq!(body["embeds"].as_array().unwrap().len(), 10);
+    assert_eq!(body["embeds"].as_array().unwrap().len(), 1, "one list embed");
+    assert_eq!(body["embeds"][0]["description"].as_str().unwrap().lines().count(), 10);
     assert!(bot.discord.violations().is_empty(), "{:?}", bot.discord.violations());
+}
+
+#[tokio::test]
+async fn one_ticket_gets_a_full_card_two_get_compact_cards_and_more_get_a_list() {
+    let bot = spawn_bot(&[]).await;
+    for n in 1..=4 {
+        bot.xalantis.insert_ticket(sample_ticket(n));
+    }
+    let one = bot.reply_to(bot.say("VEN1-000001")).await;
+    assert!(one["embeds"][0]["description"].is_string() && one["embeds"][0]["fields"].as_array().unwrap().len() > 4);
+    let two = bot.reply_to(bot.say("VEN1-000001 VEN1-000002")).await;
+    for embed in two["embeds"].as_array().unwrap() {
+        assert_eq!(embed["fields"].as_array().unwrap().len(), 4, "status, priority, assignee, due");
+        assert!(embed.get("description").is_none());
+    }
+    let four = bot.reply_to(bot.say("VEN1-000001 VEN1-000002 VEN1-000003 VEN1-000004")).await;
+    assert_eq!(four["embeds"][0]["title"], "4 tickets");
+    let list = four["embeds"][0]["description"].as_str().unwrap();
+    assert!(list.starts_with("[VEN1-000001](https://app.xalantis.com/tickets/00000000-0000-4000-8000-000000000001) Sample ticket 1 — Open"), "{list}");
+}
+
+#[tokio::test]
+async fn refresh_works_on_a_list_card() {
+    let bot = spawn_bot(&[]).await;
+    for n in 1..=4 {
+        bot.xalantis.insert_ticket(sample_ticket(n));
+    }
+    bot.reply_to(bot.say("VEN1-000001 VEN1-000002 VEN1-000003 VEN1-000004")).await;
+    let reply = bot.discord.bot_messages_in(CHANNEL.id()).pop().unwrap();
+    let mut changed = sample_ticket(3);
+    changed["status"] = json!("closed");
+    bot.xalantis.insert_ticket(changed);
+    bot.discord.button_click(&reply, "xalantis:refresh", &alice());
+    let reply_id = reply["id"].as_str().unwrap().parse().unwrap();
+    let refreshed = |d: &xalantis_fakes::discord::FakeDiscord| {
+        d.message(reply_id).is_some_and(|m| m["embeds"][0]["description"].as_str().unwrap_or_default().contains("Sample ticket 3 — Closed"))
+    };
+    bot.discord.wait_for(refreshed, WAIT).await.expect("the list shows the new status");
 }
 
 #[tokio::test]

@@ -71,8 +71,10 @@ async fn a_second_lookup_is_answered_from_the_cache() {
         api_calls: 1,
         api_failures: 0,
         calls_in_flight: 0,
+        calls_waiting: 0,
     };
     assert_eq!(counts, expected);
+    assert_eq!(service.client().requests_sent(), 1);
 }
 
 #[tokio::test]

@@ -2,6 +2,8 @@
 //! (fake Xalantis, fake Discord on 127.0.0.1 port 0).
 
 mod cli;
+mod check;
+mod console;
 mod detect;
 mod discord;
 mod lookup;
