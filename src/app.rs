@@ -17,7 +17,21 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()> + Send + 'st
         bail!("no chat platform is configured: set DISCORD_TOKEN");
     };
     tracing::info!(api = %config.xalantis.base_url, "starting xalantis-bot {}", env!("CARGO_PKG_VERSION"));
-    crate::discord::run(discord, Arc::clone(&bot), shutdown).await
+    let learning = config.noise.learn_prefixes.then(|| start_learning_prefixes(&config, &bot));
+    let result = crate::discord::run(discord, Arc::clone(&bot), shutdown).await;
+    if let Some(task) = learning {
+        task.abort();
+    }
+    result
+}
+
+/// Learns the organisation's reference prefixes in the background (unless they are pinned).
+fn start_learning_prefixes(config: &Config, bot: &Arc<Bot>) -> tokio::task::JoinHandle<()> {
+    if config.noise.pinned_prefixes.is_some() {
+        return tokio::spawn(async {});
+    }
+    let client = bot.lookup_service().client().clone();
+    tokio::spawn(crate::prefixes::keep_learning(Arc::clone(bot.prefixes()), client))
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM.

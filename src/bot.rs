@@ -11,6 +11,8 @@ use crate::card::{Card, CardOptions, ticket_card};
 use crate::config::Config;
 use crate::detect::{Detector, Mention, TicketId};
 use crate::lookup::{Freshness, Lookup, LookupService};
+use crate::prefixes::KnownPrefixes;
+use crate::telemetry::Ops;
 use crate::xalantis::{XalantisClient, XalantisError};
 
 /// The answer to an explicit request for one ticket (`/ticket`).
@@ -32,15 +34,28 @@ pub struct Bot {
     detector: Detector,
     lookup: LookupService,
     card_options: CardOptions,
+    prefixes: Arc<KnownPrefixes>,
+    ops: Ops,
 }
 
 impl Bot {
     /// Builds the bot from its configuration.
     pub fn new(config: &Config) -> anyhow::Result<Arc<Self>> {
         let detector = Detector::new(&config.detect)?;
-        let client = XalantisClient::new(config.xalantis.clone())?;
+        let ops = Ops::default();
+        let client = XalantisClient::new(config.xalantis.clone())?.with_observer(Arc::new(ops.clone()));
         let lookup = LookupService::new(client, config.lookup.clone());
-        Ok(Arc::new(Self { detector, lookup, card_options: config.card.clone() }))
+        ops.metrics.read_lookup_stats(lookup.shared_stats());
+        let prefixes = match &config.noise.pinned_prefixes {
+            Some(pinned) => KnownPrefixes::pinned(pinned.clone()),
+            None => KnownPrefixes::any(),
+        };
+        Ok(Arc::new(Self { detector, lookup, card_options: config.card.clone(), prefixes: Arc::new(prefixes), ops }))
+    }
+
+    /// Metrics and health, shared with the platforms and the HTTP endpoints.
+    pub fn ops(&self) -> &Ops {
+        &self.ops
     }
 
     /// The detector, for platform code that reads ticket ids out of its own payloads.
@@ -53,9 +68,20 @@ impl Bot {
         &self.lookup
     }
 
-    /// The ticket mentions in a chat message (cheap; no I/O).
+    /// The known reference prefixes (learned in the background by [`crate::app`]).
+    pub fn prefixes(&self) -> &Arc<KnownPrefixes> {
+        &self.prefixes
+    }
+
+    /// The ticket mentions in a chat message worth a lookup (cheap; no I/O): references with an
+    /// unknown prefix are dropped here, before they cost an API call.
     pub fn mentions(&self, text: &str) -> Vec<Mention> {
-        self.detector.find_ticket_mentions(text)
+        let mut mentions = self.detector.find_ticket_mentions(text);
+        mentions.retain(|m| match &m.id {
+            TicketId::Reference(reference) => self.prefixes.allows(reference),
+            TicketId::Uuid(_) => true,
+        });
+        mentions
     }
 
     /// Cards of the mentioned tickets that exist, in mention order. Failures are logged and left
@@ -65,6 +91,7 @@ impl Bot {
         let results = self.lookup.lookup_mentions(mentions, freshness).await;
         results
             .into_iter()
+            .inspect(|(_, outcome)| self.ops.metrics.lookup_finished(outcome))
             .filter_map(|(mention, outcome)| match outcome {
                 Lookup::Found(ticket) => Some(ticket_card(&ticket, &self.card_options, now)),
                 Lookup::NotFound => None,
@@ -87,7 +114,9 @@ impl Bot {
         let Some(id) = self.detector.parse_ticket_id(input) else {
             return TicketAnswer::NotATicket;
         };
-        match self.lookup.lookup(&id, Freshness::Cached).await {
+        let outcome = self.lookup.lookup(&id, Freshness::Cached).await;
+        self.ops.metrics.lookup_finished(&outcome);
+        match outcome {
             Lookup::Found(ticket) => {
                 TicketAnswer::Found(Box::new(ticket_card(&ticket, &self.card_options, OffsetDateTime::now_utc())))
             }

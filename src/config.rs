@@ -12,6 +12,7 @@
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -29,6 +30,12 @@ pub const DEFAULT_API_URL: &str = "https://app.xalantis.com/api";
 pub const DEFAULT_TIMEOUT_SECS: u64 = 5;
 /// Default `CACHE_TTL_SECS`.
 pub const DEFAULT_CACHE_TTL_SECS: u64 = 60;
+/// Default `COOLDOWN_SECS`.
+pub const DEFAULT_COOLDOWN_SECS: u64 = 600;
+/// Default `LIVE_REFRESH_SECS`.
+pub const DEFAULT_LIVE_REFRESH_SECS: u64 = 300;
+/// Default `DATABASE_PATH`.
+pub const DEFAULT_DATABASE_PATH: &str = "./xalantis-bot.db";
 
 /// What the configuration is loaded for; decides which variables are required.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,6 +75,23 @@ pub struct Config {
     pub http_bind: Option<SocketAddr>,
     /// `LOG_FORMAT`.
     pub log_format: LogFormat,
+    /// Cooldown and prefix filtering.
+    pub noise: NoiseConfig,
+    /// `LIVE_REFRESH_SECS`: how often posted cards are checked for changes (`None`: never).
+    pub live_refresh: Option<Duration>,
+    /// `DATABASE_PATH`: the SQLite file holding bindings, cooldown marks and settings.
+    pub database_path: PathBuf,
+}
+
+/// Noise control.
+#[derive(Debug, Clone)]
+pub struct NoiseConfig {
+    /// `COOLDOWN_SECS`: the same ticket in the same channel within this gets no second full card.
+    pub cooldown: Duration,
+    /// `LEARN_PREFIXES`: learn the reference prefixes in use from recent tickets.
+    pub learn_prefixes: bool,
+    /// `TICKET_PREFIXES`: pinned reference prefixes (upper case); only these are looked up.
+    pub pinned_prefixes: Option<HashSet<String>>,
 }
 
 /// Discord settings.
@@ -138,6 +162,38 @@ impl<'a> Reader<'a> {
             discord: self.discord(purpose),
             http_bind: self.parsed("HTTP_BIND", "an address such as 0.0.0.0:8080"),
             log_format: self.log_format(),
+            noise: self.noise(),
+            live_refresh: self.live_refresh(),
+            database_path: PathBuf::from(self.get("DATABASE_PATH").unwrap_or(DEFAULT_DATABASE_PATH)),
+        }
+    }
+
+    fn noise(&mut self) -> NoiseConfig {
+        let cooldown_secs: u64 = self.parsed("COOLDOWN_SECS", "a whole number of seconds (0 turns the cooldown off)").unwrap_or(DEFAULT_COOLDOWN_SECS);
+        let pinned_prefixes = self.get("TICKET_PREFIXES").map(|raw| {
+            raw.split(',').map(|p| p.trim().to_ascii_uppercase()).filter(|p| !p.is_empty()).collect()
+        });
+        NoiseConfig {
+            cooldown: Duration::from_secs(cooldown_secs),
+            learn_prefixes: self.flag("LEARN_PREFIXES", true),
+            pinned_prefixes,
+        }
+    }
+
+    fn live_refresh(&mut self) -> Option<Duration> {
+        let secs: u64 = self.parsed("LIVE_REFRESH_SECS", "a whole number of seconds (0 turns live cards off)").unwrap_or(DEFAULT_LIVE_REFRESH_SECS);
+        (secs > 0).then(|| Duration::from_secs(secs))
+    }
+
+    fn flag(&mut self, name: &str, default: bool) -> bool {
+        match self.get(name).map(str::to_ascii_lowercase).as_deref() {
+            None => default,
+            Some("1" | "true" | "yes" | "on") => true,
+            Some("0" | "false" | "no" | "off") => false,
+            Some(other) => {
+                self.problem(&format!("{name} must be true or false, got {other:?}"));
+                default
+            }
         }
     }
 

@@ -191,12 +191,11 @@ impl Detector {
     }
 
     /// The cheap whole-text check: false means no mention for sure. With the default pattern it
-    /// is two literal scans (`-`, `://`) and a few byte comparisons around each hit; a custom
+    /// is one pass looking for `-` and `:` and a few byte comparisons around each hit; a custom
     /// pattern adds one scan with its own regex.
     fn may_mention(&self, text: &str) -> bool {
-        has_dash_candidate(text)
+        has_candidate(text.as_bytes(), self.host.as_deref())
             || (self.custom_pattern && self.reference.is_match(text))
-            || (self.host.as_deref()).is_some_and(|host| has_link_candidate(text, host))
     }
 
     /// Reads one live segment: tokens (links, e-mail addresses, UUIDs), references between them.
@@ -269,11 +268,39 @@ impl Detector {
     }
 }
 
-/// Whether some `-` could belong to a UUID or to a reference of the default pattern.
-fn has_dash_candidate(text: &str) -> bool {
-    any_dash(text, |bytes, dash| {
-        could_be_uuid_dash(bytes, dash) || could_be_reference_dash(bytes, dash)
-    })
+/// Byte lanes of the candidate scan's eight-byte words.
+const LANES: u64 = 0x0101_0101_0101_0101;
+/// The high bit of every lane.
+const HIGH_BITS: u64 = LANES << 7;
+
+/// Whether a mention may start around some `-` or `:` of `bytes` (see [`is_candidate_at`]).
+/// One pass, eight bytes at a time; only a word holding `-` or `:` is looked at byte by byte.
+fn has_candidate(bytes: &[u8], host: Option<&str>) -> bool {
+    let words = bytes.chunks_exact(8);
+    let tail = bytes.len() - words.remainder().len();
+    let in_word = |index: usize| index * 8..index * 8 + 8;
+    words.enumerate().any(|(index, word)| {
+        holds_dash_or_colon(word) && in_word(index).any(|at| is_candidate_at(bytes, at, host))
+    }) || (tail..bytes.len()).any(|at| is_candidate_at(bytes, at, host))
+}
+
+/// Whether one of the eight bytes of `word` is `-` or `:`: the exact zero-byte test of "Bit
+/// Twiddling Hacks" applied to `word` XOR each byte repeated.
+fn holds_dash_or_colon(word: &[u8]) -> bool {
+    let word = u64::from_le_bytes(word.try_into().expect("a word is eight bytes"));
+    let has_zero_byte = |x: u64| x.wrapping_sub(LANES) & !x & HIGH_BITS != 0;
+    has_zero_byte(word ^ (LANES * u64::from(b'-')))
+        || has_zero_byte(word ^ (LANES * u64::from(b':')))
+}
+
+/// A `-` that could belong to a UUID or to a reference of the default pattern, or the `:` of a
+/// `://` that could start a link to `host`.
+fn is_candidate_at(bytes: &[u8], at: usize, host: Option<&str>) -> bool {
+    match bytes[at] {
+        b'-' => could_be_uuid_dash(bytes, at) || could_be_reference_dash(bytes, at),
+        b':' => host.is_some_and(|host| could_be_link(bytes, at, host)),
+        _ => false,
+    }
 }
 
 /// Whether [`TOKEN`] can match: the literal scans are much cheaper than running it.
@@ -290,23 +317,6 @@ fn any_dash(text: &str, test: impl Fn(&[u8], usize) -> bool) -> bool {
             return true;
         }
         from = dash + 1;
-    }
-    false
-}
-
-/// Whether some `://` could start a link to `host`. Most messages have no `://` at all, and
-/// `str::contains` finds that out fastest.
-fn has_link_candidate(text: &str, host: &str) -> bool {
-    if !text.contains("://") {
-        return false;
-    }
-    let bytes = text.as_bytes();
-    let mut from = 0;
-    while let Some(colon) = text[from..].find("://").map(|i| from + i) {
-        if could_be_link(bytes, colon, host) {
-            return true;
-        }
-        from = colon + 3;
     }
     false
 }

@@ -18,6 +18,7 @@
 //! | [`config`] | environment → `Config`, every problem at once, secrets redacted |
 //! | [`bot`] | the platform-neutral bot: text → mentions → tickets → cards |
 //! | [`gate`] | graceful shutdown: no new events, replies in flight finish |
+//! | [`prefixes`] | which reference prefixes are real (pinned or learned); others cost no API call |
 //! | [`card`] | ticket → platform-neutral card (pure) |
 //! | [`discord`] | serenity events → core calls (`handler`, `commands`), cards → embeds (`render`, pure; `reply`), reply bindings |
 
@@ -32,6 +33,7 @@ pub mod detect;
 pub mod discord;
 pub mod gate;
 pub mod lookup;
+pub mod prefixes;
 pub mod secret;
 pub mod telemetry;
 pub mod xalantis;

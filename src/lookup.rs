@@ -180,6 +180,11 @@ impl LookupService {
         &self.stats
     }
 
+    /// The service's counters, shared (the metrics read them at each scrape).
+    pub fn shared_stats(&self) -> Arc<LookupStats> {
+        Arc::clone(&self.stats)
+    }
+
     /// The client it asks (e.g. for [`XalantisClient::requests_sent`]).
     pub fn client(&self) -> &XalantisClient {
         &self.client

@@ -65,7 +65,7 @@ impl Terminal {
 
 /// What the bot does with one line of chat.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Reply {
+enum Reply {
     /// No ticket mention: the bot stays silent.
     NoMention,
     /// Mentions, none of which is a ticket: the bot stays silent. The ids as written.

@@ -5,7 +5,8 @@
 //! through reqwest's query builder. Bodies are read chunk by chunk up to a size limit. Server
 //! errors and lost connections are retried a bounded number of times with exponential backoff;
 //! a 429 opens a `Retry-After` window that every clone respects, so a rate limit never turns
-//! into a retry storm.
+//! into a retry storm (both in the private `retry` module). An optional
+//! [`RequestObserver`] sees each request's duration and outcome (metrics, health).
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), xalantis_bot::xalantis::XalantisError> {
@@ -20,17 +21,17 @@
 //! ```
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderValue};
 use reqwest::{Response, StatusCode};
 use serde_json::Value;
-use tokio::time::Instant;
 use url::Url;
 
 use super::error::{envelope_outcome, status_error, transport_error, undecodable};
-use super::{Ticket, XalantisError};
+use super::retry::{RateWindow, Retries};
+use super::{RequestObserver, Ticket, XalantisError};
 use crate::secret::Secret;
 
 /// Default request timeout (`XALANTIS_TIMEOUT_SECS`).
@@ -96,13 +97,14 @@ impl ClientConfig {
 }
 
 /// A Xalantis API client. Cheap to clone: clones share the connection pool, the rate-limit
-/// window and the request counter.
+/// window, the request counter and the observer.
 #[derive(Debug, Clone)]
 pub struct XalantisClient {
     http: reqwest::Client,
     config: Arc<ClientConfig>,
     rate_window: Arc<RateWindow>,
     requests_sent: Arc<AtomicU64>,
+    observer: Option<Arc<dyn RequestObserver>>,
 }
 
 impl XalantisClient {
@@ -124,7 +126,15 @@ impl XalantisClient {
             config: Arc::new(config),
             rate_window: Arc::default(),
             requests_sent: Arc::default(),
+            observer: None,
         })
+    }
+
+    /// The same client, telling `observer` about every request it sends from now on.
+    #[must_use]
+    pub fn with_observer(mut self, observer: Arc<dyn RequestObserver>) -> Self {
+        self.observer = Some(observer);
+        self
     }
 
     /// `GET {base}/tickets/{uuid}`. `Ok(None)` when the ticket does not exist, and without any
@@ -213,7 +223,7 @@ impl XalantisClient {
         let mut retries = Retries::default();
         loop {
             self.rate_window.wait(self.config.max_retry_after).await?;
-            let error = match self.attempt(url, query).await {
+            let error = match self.observed_attempt(url, query).await {
                 Err(error) => error,
                 answer => return answer,
             };
@@ -245,6 +255,20 @@ impl XalantisClient {
         }
     }
 
+    /// One request, timed and reported to the observer.
+    async fn observed_attempt(
+        &self,
+        url: &Url,
+        query: &[(&str, &str)],
+    ) -> Result<Option<Value>, XalantisError> {
+        let started = std::time::Instant::now();
+        let answer = self.attempt(url, query).await;
+        if let Some(observer) = &self.observer {
+            observer.request_finished(started.elapsed(), answer.as_ref().map(drop));
+        }
+        answer
+    }
+
     async fn attempt(
         &self,
         url: &Url,
@@ -263,77 +287,6 @@ impl XalantisClient {
         let body = read_limited(response, self.config.max_body_bytes).await?;
         let value = serde_json::from_slice(&body).map_err(|e| undecodable(&e.to_string()))?;
         envelope_outcome(value, status.as_u16())
-    }
-}
-
-/// Counts the retries of one logical call.
-#[derive(Debug, Default)]
-struct Retries {
-    transient: u32,
-    rate_limited: bool,
-}
-
-impl Retries {
-    /// How long to wait before trying again, or `None` to give up with `error`.
-    fn delay_before_next(
-        &mut self,
-        error: &XalantisError,
-        config: &ClientConfig,
-    ) -> Option<Duration> {
-        match error {
-            // The shared window does the waiting; one retry only, and only if it is short.
-            XalantisError::RateLimited { retry_after } if !self.rate_limited => {
-                self.rate_limited = true;
-                let wait = retry_after.unwrap_or(DEFAULT_RETRY_AFTER);
-                (wait <= config.max_retry_after).then_some(Duration::ZERO)
-            }
-            XalantisError::Server { .. } | XalantisError::Unreachable(_)
-                if self.transient < config.server_retries =>
-            {
-                let factor = 2_u32.saturating_pow(self.transient);
-                self.transient += 1;
-                Some(config.retry_backoff.saturating_mul(factor))
-            }
-            _ => None,
-        }
-    }
-}
-
-/// The instant until which no request may be sent, shared by every clone of a client.
-#[derive(Debug, Default)]
-struct RateWindow {
-    closed_until: Mutex<Option<Instant>>,
-}
-
-impl RateWindow {
-    fn open(&self, wait: Duration) {
-        let until = Instant::now() + wait.min(MAX_RATE_LIMIT_WINDOW);
-        let mut closed_until = self
-            .closed_until
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        *closed_until = Some(closed_until.map_or(until, |current| current.max(until)));
-    }
-
-    fn closed_until(&self) -> Option<Instant> {
-        let closed_until = *self
-            .closed_until
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        closed_until.filter(|until| *until > Instant::now())
-    }
-
-    /// Waits for the window to close, or fails at once if it stays closed beyond `bound`.
-    async fn wait(&self, bound: Duration) -> Result<(), XalantisError> {
-        let give_up_after = Instant::now() + bound;
-        while let Some(until) = self.closed_until() {
-            if until > give_up_after {
-                let retry_after = Some(until.saturating_duration_since(Instant::now()));
-                return Err(XalantisError::RateLimited { retry_after });
-            }
-            tokio::time::sleep_until(until).await;
-        }
-        Ok(())
     }
 }
 

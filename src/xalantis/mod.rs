@@ -3,7 +3,10 @@
 pub mod client;
 pub mod error;
 pub mod model;
+pub mod observe;
+mod retry;
 
 pub use client::XalantisClient;
 pub use error::XalantisError;
 pub use model::Ticket;
+pub use observe::RequestObserver;

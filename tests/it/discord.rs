@@ -3,10 +3,10 @@
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use xalantis_fakes::discord::{Channel, User};
-use xalantis_fakes::xalantis::{Fault, example_ticket, sample_ticket};
+use xalantis_fakes::discord::{Channel, FakeDiscord, User};
+use xalantis_fakes::xalantis::{Fault, FakeXalantis, example_ticket, sample_ticket};
 
-use crate::support::{CHANNEL, WAIT, alice, field, spawn_bot};
+use crate::support::{CHANNEL, WAIT, alice, field, spawn_bot, spawn_bot_on};
 
 const EXAMPLE_UUID: &str = "be2dde82-493c-44f8-9118-e468b5c1c732";
 
@@ -46,10 +46,12 @@ async fn a_uuid_and_a_link_each_get_a_card() {
 
 #[tokio::test]
 async fn both_reference_formats_are_answered() {
-    let bot = spawn_bot(&[]).await;
+    let xalantis = FakeXalantis::start().await;
+    xalantis.insert_example_ticket();
     let mut tck = sample_ticket(2);
     tck["reference"] = json!("TCK-2026-0001");
-    bot.xalantis.insert_ticket(tck);
+    xalantis.insert_ticket(tck);
+    let bot = spawn_bot_on(FakeDiscord::start().await, xalantis, &[]).await;
     let source = bot.say("dup of TCK-2026-0001 and VEN1-000079");
     let body = bot.reply_to(source).await;
     let titles: Vec<&str> = body["embeds"].as_array().unwrap().iter().map(|e| e["title"].as_str().unwrap()).collect();
@@ -293,4 +295,33 @@ async fn a_rejected_token_stops_the_bot_with_a_clear_message() {
     let error = bot.exit().await.expect_err("4004 is fatal, not retried");
     assert!(error.to_string().contains("Discord rejected DISCORD_TOKEN"), "{error:#}");
     assert_eq!(bot.discord.identify_count(), 1, "no retry loop");
+}
+
+#[tokio::test]
+async fn references_with_unknown_prefixes_cost_no_api_call() {
+    let bot = spawn_bot(&[]).await;
+    bot.xalantis.insert_ticket(sample_ticket(1));
+    let learned = |x: &FakeXalantis| x.calls().iter().any(|c| c.param("per_page") == Some("100"));
+    tokio::time::timeout(WAIT, async { while !learned(&bot.xalantis) { tokio::time::sleep(Duration::from_millis(20)).await } })
+        .await
+        .expect("prefixes are learned at start-up");
+    bot.xalantis.clear_calls();
+    let noise = bot.say("UTF-8 SHA-256 ISO-8601 RFC-2616 ABC-123 XYZ-2024-01");
+    let answered = bot.say("VEN1-000001");
+    bot.reply_to(answered).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(bot.replies_to(noise).is_empty());
+    let searched: Vec<String> = bot.xalantis.calls().iter().filter_map(|c| c.param("search").map(str::to_owned)).collect();
+    assert_eq!(searched, ["VEN1-000001"], "only the known prefix was looked up");
+}
+
+#[tokio::test]
+async fn pinned_prefixes_replace_learning() {
+    let bot = spawn_bot(&[("TICKET_PREFIXES", "TCK")]).await;
+    let ignored = bot.say("VEN1-000079");
+    let answered = bot.say(&format!("{EXAMPLE_UUID}"));
+    bot.reply_to(answered).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(bot.replies_to(ignored).is_empty());
+    assert!(bot.xalantis.calls().iter().all(|c| c.param("per_page") != Some("100")), "no learning when pinned");
 }

@@ -1,0 +1,63 @@
+//! The HTTP server on `HTTP_BIND`: `GET /healthz` and `GET /metrics` for operators, and later
+//! the routes of webhook platforms (Slack's `/slack/events`, …) merged into the same router.
+//!
+//! [`ops_router`] holds the operator routes; the app merges other routers into it and hands the
+//! result to [`serve`] with a listener it bound (or a test bound on port 0).
+//!
+//! ```no_run
+//! # async fn demo() -> anyhow::Result<()> {
+//! use xalantis_bot::telemetry::Ops;
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//! let router = xalantis_bot::http::ops_router(Ops::default()); // .merge(slack::router(…))
+//! xalantis_bot::http::serve(listener, router, std::future::pending()).await
+//! # }
+//! ```
+
+use std::net::SocketAddr;
+
+use anyhow::Context as _;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use tokio::net::TcpListener;
+
+use crate::telemetry::Ops;
+use crate::telemetry::metrics::CONTENT_TYPE;
+
+/// `GET /healthz` and `GET /metrics`, reading `ops`.
+pub fn ops_router(ops: Ops) -> Router {
+    Router::new().route("/healthz", get(healthz)).route("/metrics", get(metrics)).with_state(ops)
+}
+
+/// Binds `address` (`HTTP_BIND`), with an error that names it.
+pub async fn bind(address: SocketAddr) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(address).await.with_context(|| format!("cannot listen on HTTP_BIND={address}"))
+}
+
+/// Serves `router` on `listener` until `shutdown` resolves, then finishes the requests in flight.
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let address = listener.local_addr().context("the HTTP listener has no address")?;
+    tracing::info!(%address, "serving /healthz and /metrics on http://{address}");
+    axum::serve(listener, router).with_graceful_shutdown(shutdown).await.context("the HTTP server failed")
+}
+
+/// 200 `ok` when healthy, else 503 with one problem per line.
+async fn healthz(State(ops): State<Ops>) -> (StatusCode, String) {
+    let problems = ops.health.problems();
+    if problems.is_empty() {
+        (StatusCode::OK, "ok\n".to_owned())
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, problems.join("\n") + "\n")
+    }
+}
+
+/// Every metric, OpenMetrics text.
+async fn metrics(State(ops): State<Ops>) -> Response {
+    ([(header::CONTENT_TYPE, CONTENT_TYPE)], ops.metrics.encode()).into_response()
+}
