@@ -1,26 +1,51 @@
 //! Wires the configured platforms to one [`Bot`] and runs them until shutdown.
 //!
-//! Dependencies come in as arguments (configuration, shutdown future), so tests start the real
-//! bot in-process against fakes on 127.0.0.1.
+//! Dependencies come in as arguments (configuration, HTTP listener, shutdown future), so tests
+//! start the real bot in-process against fakes on 127.0.0.1, port 0.
+//!
+//! The HTTP endpoints (`HTTP_BIND`) start before the platforms and stop after them, so
+//! `/metrics` stays readable while replies in flight finish.
 
 use std::sync::Arc;
 
 use anyhow::bail;
+use tokio::net::TcpListener;
 
 use crate::bot::Bot;
 use crate::config::Config;
+use crate::http;
 
-/// Runs every configured platform until `shutdown` resolves.
+/// Runs every configured platform until `shutdown` resolves, with the HTTP endpoints on
+/// `HTTP_BIND` when it is set.
 pub async fn run(config: Config, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    run_with(config, None, shutdown).await
+}
+
+/// Like [`run`], but serves the HTTP endpoints on `http_listener` when one is given (a test binds
+/// 127.0.0.1:0 and reads the port) instead of binding `HTTP_BIND`.
+pub async fn run_with(
+    config: Config,
+    http_listener: Option<TcpListener>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     let bot = Bot::new(&config)?;
     let Some(discord) = &config.discord else {
         bail!("no chat platform is configured: set DISCORD_TOKEN");
     };
+    let http_listener = match (http_listener, config.http_bind) {
+        (Some(listener), _) => Some(listener),
+        (None, Some(address)) => Some(http::bind(address).await?),
+        (None, None) => None,
+    };
     tracing::info!(api = %config.xalantis.base_url, "starting xalantis-bot {}", env!("CARGO_PKG_VERSION"));
+    let server = http_listener.map(|listener| http::spawn(listener, http::ops_router(bot.ops().clone())));
     let learning = config.noise.learn_prefixes.then(|| start_learning_prefixes(&config, &bot));
     let result = crate::discord::run(discord, Arc::clone(&bot), shutdown).await;
     if let Some(task) = learning {
         task.abort();
+    }
+    if let Some(server) = server {
+        server.stop().await;
     }
     result
 }

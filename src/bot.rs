@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use time::OffsetDateTime;
 
-use crate::card::{Card, CardOptions, ticket_card};
+use crate::card::{Card, CardOptions, Details, ticket_card, ticket_details};
 use crate::config::Config;
 use crate::detect::{Detector, Mention, TicketId};
 use crate::lookup::{Freshness, Lookup, LookupService};
@@ -107,6 +107,21 @@ impl Bot {
     pub async fn cards_for_ids(&self, ids: Vec<TicketId>, freshness: Freshness) -> Vec<Card> {
         let mentions: Vec<Mention> = ids.into_iter().map(|id| Mention { id, via_link: false }).collect();
         self.cards_for(&mentions, freshness).await
+    }
+
+    /// The Details views of tickets read back from a card message, in order; tickets that no
+    /// longer exist or could not be fetched are left out.
+    pub async fn details_for_ids(&self, ids: Vec<TicketId>) -> Vec<Details> {
+        let now = OffsetDateTime::now_utc();
+        let mentions: Vec<Mention> = ids.into_iter().map(|id| Mention { id, via_link: false }).collect();
+        let results = self.lookup.lookup_mentions(&mentions, Freshness::Cached).await;
+        results
+            .into_iter()
+            .filter_map(|(_, outcome)| match outcome {
+                Lookup::Found(ticket) => Some(ticket_details(&ticket, &self.card_options, now)),
+                Lookup::NotFound | Lookup::Failed(_) => None,
+            })
+            .collect()
     }
 
     /// Answers an explicit request such as `/ticket VEN1-000079`.

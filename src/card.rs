@@ -210,6 +210,51 @@ pub fn ticket_card(ticket: &Ticket, options: &CardOptions, now: OffsetDateTime) 
     }
 }
 
+/// Characters of the description in the Details view.
+pub const DETAILS_DESCRIPTION_CHARS: usize = 1500;
+
+/// The longer view behind a card's Details button, shown only to the person who asks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Details {
+    /// The card itself.
+    pub card: Card,
+    /// The first [`DETAILS_DESCRIPTION_CHARS`] characters of the description.
+    pub description: Option<String>,
+    /// The requester: name always, e-mail and phone only with [`ShowRequester::Full`].
+    pub requester: Option<RequesterLine>,
+    /// Displayable custom fields.
+    pub custom_fields: Vec<(String, String)>,
+    /// SLA markers: what happened and when (`Resolution SLA breached`, `SLA paused`).
+    pub sla: Vec<(&'static str, OffsetDateTime)>,
+    /// Channel the ticket came in on.
+    pub channel: Option<String>,
+    /// Incident severity.
+    pub severity: Option<String>,
+    /// CSAT score 1–5.
+    pub satisfaction: Option<i64>,
+}
+
+/// Builds the Details view of `ticket` as of `now`.
+pub fn ticket_details(ticket: &Ticket, options: &CardOptions, now: OffsetDateTime) -> Details {
+    let contact = if options.show_requester == ShowRequester::Full { ShowRequester::Full } else { ShowRequester::Name };
+    let sla = [
+        ("Resolution SLA breached", ticket.sla_breached_at),
+        ("First-response SLA breached", ticket.first_response_sla_breached_at),
+        ("Every-response SLA breached", ticket.every_response_sla_breached_at),
+        ("SLA paused", ticket.sla_paused_at),
+    ];
+    Details {
+        card: ticket_card(ticket, options, now),
+        description: ticket.description.as_deref().map(str::trim).filter(|d| !d.is_empty()).map(|d| truncate_chars(d, DETAILS_DESCRIPTION_CHARS)),
+        requester: ticket.requester.as_ref().and_then(|p| requester(p, contact)),
+        custom_fields: ticket.custom_fields.clone(),
+        sla: sla.into_iter().filter_map(|(label, at)| Some((label, at?))).collect(),
+        channel: ticket.channel.as_deref().map(humanize),
+        severity: ticket.severity.clone(),
+        satisfaction: ticket.satisfaction_score,
+    }
+}
+
 /// The link to a ticket in the web app.
 pub fn ticket_url(ticket: &Ticket, options: &CardOptions) -> String {
     match &options.link_template {
@@ -357,6 +402,17 @@ mod tests {
         ticket.status = "awaiting_vendor".into();
         let card = ticket_card(&ticket, &CardOptions::default(), datetime!(2026-01-13 00:00 UTC));
         assert_eq!((card.status.as_str(), card.tone), ("Awaiting vendor", Tone::Unknown));
+    }
+
+    #[test]
+    fn details_show_the_requester_name_but_contact_data_only_with_full_visibility() {
+        let now = datetime!(2026-01-13 00:00 UTC);
+        let details = ticket_details(&example(), &CardOptions::default(), now);
+        let requester = details.requester.unwrap();
+        assert_eq!((requester.name.as_deref(), requester.email, requester.phone), (Some("John Doe"), None, None));
+        assert_eq!(details.custom_fields, [("os_version".to_owned(), "14.2".to_owned())]);
+        let full = CardOptions { show_requester: ShowRequester::Full, ..CardOptions::default() };
+        assert!(ticket_details(&example(), &full, now).requester.unwrap().email.is_some());
     }
 
     #[test]

@@ -71,6 +71,8 @@ pub struct Config {
     pub card: CardOptions,
     /// Discord settings, when `DISCORD_TOKEN` is set.
     pub discord: Option<DiscordConfig>,
+    /// Slack settings, when `SLACK_BOT_TOKEN` is set.
+    pub slack: Option<SlackConfig>,
     /// `HTTP_BIND`: address of the health and metrics endpoints.
     pub http_bind: Option<SocketAddr>,
     /// `LOG_FORMAT`.
@@ -106,6 +108,19 @@ pub struct DiscordConfig {
     pub channels: Option<HashSet<u64>>,
     /// `DISCORD_GUILD_ID`: register `/ticket` in this guild only (instant while testing).
     pub guild_id: Option<u64>,
+}
+
+/// Slack settings.
+#[derive(Debug, Clone)]
+pub struct SlackConfig {
+    /// `SLACK_BOT_TOKEN` (`xoxb-…`): Web API calls.
+    pub bot_token: Secret,
+    /// `SLACK_APP_TOKEN` (`xapp-…`): Socket Mode, the default transport.
+    pub app_token: Option<Secret>,
+    /// `SLACK_SIGNING_SECRET`: the HTTP Events API on `HTTP_BIND` when there is no app token.
+    pub signing_secret: Option<Secret>,
+    /// `SLACK_API_URL`: Web API base replacing `https://slack.com/api`.
+    pub api_url: Option<Url>,
 }
 
 /// Every problem found in the configuration, as one message.
@@ -154,13 +169,18 @@ struct Reader<'a> {
 impl<'a> Reader<'a> {
     fn config(&mut self, purpose: Purpose) -> Config {
         let web_url = self.url("XALANTIS_WEB_URL", DEFAULT_WEB_URL);
+        let http_bind = self.parsed("HTTP_BIND", "an address such as 0.0.0.0:8080");
+        let discord = self.discord();
+        let slack = self.slack(http_bind);
+        self.require_platform(purpose, discord.as_ref(), slack.as_ref());
         Config {
             xalantis: self.xalantis(purpose),
             detect: self.detect(&web_url),
             lookup: self.lookup(),
             card: self.card(web_url),
-            discord: self.discord(purpose),
-            http_bind: self.parsed("HTTP_BIND", "an address such as 0.0.0.0:8080"),
+            discord,
+            slack,
+            http_bind,
             log_format: self.log_format(),
             noise: self.noise(),
             live_refresh: self.live_refresh(),
@@ -257,15 +277,47 @@ impl<'a> Reader<'a> {
         CardOptions { web_url, link_template, show_requester }
     }
 
-    fn discord(&mut self, purpose: Purpose) -> Option<DiscordConfig> {
+    fn discord(&mut self) -> Option<DiscordConfig> {
         let token = self.get("DISCORD_TOKEN").map(Secret::new);
-        if token.is_none() && purpose != Purpose::Console {
-            self.problem("DISCORD_TOKEN is not set: copy the bot token from the Discord developer portal (Bot → Reset Token)");
-        }
         let proxy_url = self.get("DISCORD_PROXY_URL").map(|_| self.url("DISCORD_PROXY_URL", ""));
         let channels = self.id_list("DISCORD_CHANNELS");
         let guild_id = self.parsed::<u64>("DISCORD_GUILD_ID", "a Discord guild id (a number)");
         Some(DiscordConfig { token: token?, proxy_url, channels, guild_id })
+    }
+
+    fn slack(&mut self, http_bind: Option<SocketAddr>) -> Option<SlackConfig> {
+        let bot_token = self.token("SLACK_BOT_TOKEN", "xoxb-");
+        let app_token = self.token("SLACK_APP_TOKEN", "xapp-");
+        let signing_secret = self.get("SLACK_SIGNING_SECRET").map(Secret::new);
+        let api_url = self.get("SLACK_API_URL").map(|_| self.url("SLACK_API_URL", ""));
+        let Some(bot_token) = bot_token else {
+            if app_token.is_some() || signing_secret.is_some() {
+                self.problem("SLACK_BOT_TOKEN is not set, but other SLACK_ variables are: copy the Bot User OAuth Token (xoxb-…) from the Slack app's OAuth & Permissions page");
+            }
+            return None;
+        };
+        if app_token.is_none() && signing_secret.is_none() {
+            self.problem("SLACK_APP_TOKEN (Socket Mode, xapp-…) or SLACK_SIGNING_SECRET (HTTP Events API) must be set with SLACK_BOT_TOKEN");
+        }
+        if app_token.is_none() && signing_secret.is_some() && http_bind.is_none() {
+            self.problem("HTTP_BIND must be set for the Slack HTTP Events API (SLACK_SIGNING_SECRET without SLACK_APP_TOKEN)");
+        }
+        Some(SlackConfig { bot_token, app_token, signing_secret, api_url })
+    }
+
+    /// A token that must start with `prefix` (Slack's token kinds are told apart that way).
+    fn token(&mut self, name: &str, prefix: &str) -> Option<Secret> {
+        let value = self.get(name)?;
+        if !value.starts_with(prefix) {
+            self.problem(&format!("{name} must start with {prefix}"));
+        }
+        Some(Secret::new(value))
+    }
+
+    fn require_platform(&mut self, purpose: Purpose, discord: Option<&DiscordConfig>, slack: Option<&SlackConfig>) {
+        if purpose != Purpose::Console && discord.is_none() && slack.is_none() {
+            self.problem("DISCORD_TOKEN is not set (and no Slack app either): copy the bot token from the Discord developer portal (Bot → Reset Token), or set SLACK_BOT_TOKEN for Slack");
+        }
     }
 
     fn log_format(&mut self) -> LogFormat {

@@ -163,11 +163,7 @@ impl Detector {
     pub fn find_ticket_mentions(&self, text: &str) -> Vec<Mention> {
         let mut found = Found::new(self.max_tickets);
         if self.may_mention(text) {
-            for live in live_segments(text) {
-                if self.scan_live(text, live, &mut found).is_break() {
-                    break;
-                }
-            }
+            self.scan(text, &mut found);
         }
         found.mentions
     }
@@ -196,6 +192,15 @@ impl Detector {
     fn may_mention(&self, text: &str) -> bool {
         has_candidate(text.as_bytes(), self.host.as_deref())
             || (self.custom_pattern && self.reference.is_match(text))
+    }
+
+    /// The full scan, live segment by live segment, until the cap.
+    fn scan(&self, text: &str, found: &mut Found) {
+        for live in live_segments(text) {
+            if self.scan_live(text, live, found).is_break() {
+                break;
+            }
+        }
     }
 
     /// Reads one live segment: tokens (links, e-mail addresses, UUIDs), references between them.
@@ -305,15 +310,15 @@ fn is_candidate_at(bytes: &[u8], at: usize, host: Option<&str>) -> bool {
 
 /// Whether [`TOKEN`] can match: the literal scans are much cheaper than running it.
 fn may_hold_token(segment: &str) -> bool {
-    segment.contains("://") || segment.contains('@') || any_dash(segment, could_be_uuid_dash)
+    segment.contains("://") || segment.contains('@') || has_uuid_dash(segment)
 }
 
-/// Whether `test(bytes, position)` holds for some `-` of `text`.
-fn any_dash(text: &str, test: impl Fn(&[u8], usize) -> bool) -> bool {
+/// Whether some `-` of `text` could belong to a UUID.
+fn has_uuid_dash(text: &str) -> bool {
     let mut from = 0;
     // `str::find` of one ASCII character is a `memchr`.
     while let Some(dash) = text[from..].find('-').map(|i| from + i) {
-        if test(text.as_bytes(), dash) {
+        if could_be_uuid_dash(text.as_bytes(), dash) {
             return true;
         }
         from = dash + 1;
@@ -327,15 +332,19 @@ fn could_be_uuid_dash(bytes: &[u8], dash: usize) -> bool {
     dash >= 4 && hex(bytes.get(dash - 4..dash)) && hex(bytes.get(dash + 1..dash + 5))
 }
 
-/// A digit after, an upper-case letter in the run of `[A-Z0-9]` before. Linear over a whole
-/// text: the runs scanned back from successive dashes do not overlap.
+/// A digit after, and before it a run of `[A-Z0-9]` that starts with a letter and is not a
+/// well-known non-ticket prefix. (Within a longer run the default pattern would match glued to
+/// a word character.) Linear over a whole text: the runs before successive dashes are disjoint.
 fn could_be_reference_dash(bytes: &[u8], dash: usize) -> bool {
-    bytes.get(dash + 1).is_some_and(u8::is_ascii_digit)
-        && bytes[..dash]
-            .iter()
-            .rev()
-            .take_while(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
-            .any(u8::is_ascii_uppercase)
+    if !bytes.get(dash + 1).is_some_and(u8::is_ascii_digit) {
+        return false;
+    }
+    let before = &bytes[..dash];
+    let run = (before.iter().rev())
+        .take_while(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        .count();
+    let prefix = &before[dash - run..];
+    prefix.first().is_some_and(u8::is_ascii_uppercase) && !is_non_ticket_prefix(prefix)
 }
 
 /// `://` followed by an authority (up to the path, or anything that ends a URL token) that
@@ -444,9 +453,11 @@ fn has_non_ticket_prefix(reference: &str) -> bool {
         .split(|c: char| !c.is_alphanumeric())
         .next()
         .unwrap_or(reference);
-    NON_TICKET_PREFIXES
-        .iter()
-        .any(|known| known.eq_ignore_ascii_case(prefix))
+    is_non_ticket_prefix(prefix.as_bytes())
+}
+
+fn is_non_ticket_prefix(prefix: &[u8]) -> bool {
+    (NON_TICKET_PREFIXES.iter()).any(|known| known.as_bytes().eq_ignore_ascii_case(prefix))
 }
 
 /// Characters that make a reference part of a longer word: letters, digits, `_` and combining
@@ -631,6 +642,71 @@ mod tests {
     fn unclosed_markup_is_literal_except_a_fence() {
         assert_eq!(live_text("a ` b || c"), ["a ` b || c"]);
         assert_eq!(live_text("a ``` b"), ["a "]);
+    }
+
+    /// The full scan without the candidate check.
+    fn scan_everything(detector: &Detector, text: &str) -> Vec<Mention> {
+        let mut found = Found::new(detector.max_tickets);
+        detector.scan(text, &mut found);
+        found.mentions
+    }
+
+    /// Pieces of hostile messages, put together at random by the property test.
+    const PIECES: &[&str] = &[
+        "https://app.xalantis.com/tickets/",
+        "<HTTPS://APP.xalantis.com/",
+        "https://evil.example/",
+        "https://a@app.xalantis.com:1/",
+        "ven1-000079",
+        "VEN1-000079",
+        "AB-1",
+        "UTF-8",
+        "A",
+        "-",
+        "1",
+        "x",
+        "be2dde82-5a7b-4b3c-9d1e-0f2a3b4c5d6e",
+        " ",
+        "`",
+        "```",
+        "||",
+        "> ",
+        "\n",
+        "!",
+        "@",
+        ".",
+        ":",
+        "_",
+        "é",
+        "\u{200B}",
+        "|",
+        ">",
+        "?",
+    ];
+
+    /// The default pattern, whose candidate check is a byte scan, and a custom one.
+    static DETECTORS: LazyLock<[Detector; 2]> = LazyLock::new(|| {
+        [
+            detector(DEFAULT_REFERENCE_PATTERN),
+            detector("[A-Z]+[0-9]+"),
+        ]
+    });
+
+    fn hostile_text() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::strategy::Strategy as _;
+        let piece = proptest::sample::select(PIECES);
+        proptest::collection::vec(piece, 0..16).prop_map(|pieces| pieces.concat())
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(2_000))]
+        #[test]
+        fn the_candidate_check_never_hides_a_mention(text in hostile_text()) {
+            for detector in DETECTORS.iter() {
+                let expected = scan_everything(detector, &text);
+                proptest::prop_assert_eq!(detector.find_ticket_mentions(&text), expected);
+            }
+        }
     }
 
     #[test]

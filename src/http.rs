@@ -14,6 +14,7 @@
 //! ```
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use axum::Router;
@@ -22,9 +23,14 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
 
 use crate::telemetry::Ops;
 use crate::telemetry::metrics::CONTENT_TYPE;
+
+/// How long a stopping server waits for its open connections.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// `GET /healthz` and `GET /metrics`, reading `ops`.
 pub fn ops_router(ops: Ops) -> Router {
@@ -45,6 +51,38 @@ pub async fn serve(
     let address = listener.local_addr().context("the HTTP listener has no address")?;
     tracing::info!(%address, "serving /healthz and /metrics on http://{address}");
     axum::serve(listener, router).with_graceful_shutdown(shutdown).await.context("the HTTP server failed")
+}
+
+/// [`serve`] in a task, stopped with [`Server::stop`].
+pub fn spawn(listener: TcpListener, router: Router) -> Server {
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(serve(listener, router, async {
+        let _ = stopped.await;
+    }));
+    Server { stop, task }
+}
+
+/// A server running in a task.
+#[derive(Debug)]
+pub struct Server {
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<anyhow::Result<()>>,
+}
+
+impl Server {
+    /// Stops taking connections, waits up to [`SHUTDOWN_GRACE`] for the open ones, logs failures.
+    pub async fn stop(mut self) {
+        let _ = self.stop.send(());
+        match tokio::time::timeout(SHUTDOWN_GRACE, &mut self.task).await {
+            Ok(Ok(Ok(()))) => {}
+            Ok(Ok(Err(error))) => tracing::warn!("{error:#}"),
+            Ok(Err(error)) => tracing::warn!(%error, "the HTTP server task failed"),
+            Err(_) => {
+                tracing::warn!("HTTP connections still open after {SHUTDOWN_GRACE:?}: closing them");
+                self.task.abort();
+            }
+        }
+    }
 }
 
 /// 200 `ok` when healthy, else 503 with one problem per line.

@@ -10,7 +10,8 @@
 //! | [`console`] | `xalantis-bot console`: chat text in, the cards the bot would post out |
 //! | [`check`] | `xalantis-bot check`: configuration, Xalantis and Discord access, invite URL |
 //! | [`demo`] | bundled sample tickets behind a tiny local Xalantis, for the console without a token |
-//! | [`telemetry`] | logging (`RUST_LOG`, `LOG_FORMAT`) |
+//! | [`telemetry`] | logging (`RUST_LOG`, `LOG_FORMAT`), Prometheus metrics, health flags |
+//! | [`http`] | the `HTTP_BIND` server: `/healthz`, `/metrics`; other platforms merge their routes |
 //! | [`secret`] | tokens that never print |
 //! | [`detect`] | chat text → ticket mentions (pure) |
 //! | [`xalantis`] | the Xalantis REST API: tolerant model, typed errors, HTTP client |
@@ -20,7 +21,10 @@
 //! | [`gate`] | graceful shutdown: no new events, replies in flight finish |
 //! | [`prefixes`] | which reference prefixes are real (pinned or learned); others cost no API call |
 //! | [`card`] | ticket → platform-neutral card (pure) |
+//! | [`settings`] | per-channel settings: guild defaults and channel overrides over the configuration, in memory |
+//! | [`store`] | SQLite state that survives restarts: bindings, cooldown marks, settings; one writer thread |
 //! | [`discord`] | serenity events → core calls (`handler`, `commands`), cards → embeds (`render`, pure; `reply`), reply bindings |
+//! | [`slack`] | Slack events (Socket Mode or HTTP Events API) → core calls (`handler`, `unfurl`, `commands`, `interactions`), cards → Block Kit (`render`, pure), signatures (`verify`) |
 
 pub mod app;
 pub mod bot;
@@ -32,8 +36,12 @@ pub mod demo;
 pub mod detect;
 pub mod discord;
 pub mod gate;
+pub mod http;
 pub mod lookup;
 pub mod prefixes;
 pub mod secret;
+pub mod settings;
+pub mod slack;
+pub mod store;
 pub mod telemetry;
 pub mod xalantis;

@@ -13,21 +13,25 @@
 //! - `gateway`: the WebSocket (HELLO, IDENTIFY, RESUME, heartbeats, drops).
 //! - `inject`: [`FakeDiscord`] methods that dispatch events; `control`: methods that steer the
 //!   gateway, inject REST faults and report requests, violations and created messages.
-//! - `rest`, `interactions`: the REST routes; `store`: what they created.
-//! - `spec`: OpenAPI validation and limits; `recorder`: request log and fault injection.
+//! - `rest`, `interactions`: the REST routes; `store`: what they created; `message_body`: how a
+//!   create or edit body becomes a stored message.
+//! - `wait`: waiting for a condition, a request or READY.
+//! - `spec`: OpenAPI validation; [`limits`]: what the OpenAPI file cannot express.
+//! - `recorder`: the request log and fault injection.
 //!
 //! # Example
 //! ```no_run
 //! # async fn demo() {
 //! use std::time::Duration;
-//! use xalantis_fakes::discord::{Channel, FakeDiscord, User};
+//! use xalantis_fakes::discord::{Channel, FakeDiscord, RecordedRequest, User};
 //!
 //! let discord = FakeDiscord::start().await;
 //! // start the bot with DISCORD_PROXY_URL = discord.base_url() …
 //! discord.wait_ready(Duration::from_secs(10)).await.unwrap();
 //! discord.message_create(Channel::Guild(7), &User::human(42, "ann"), "see VEN1-1");
-//! let reply = discord.wait_for_request(|r| r.is("POST", "/api/v10/channels/7/messages"), Duration::from_secs(5));
-//! assert_eq!(reply.await.unwrap().status, 200);
+//! let sent = |r: &RecordedRequest| r.is("POST", "/api/v10/channels/7/messages");
+//! let reply = discord.wait_for_request(sent, Duration::from_secs(5)).await.unwrap();
+//! assert_eq!(reply.status, 200);
 //! assert!(discord.violations().is_empty());
 //! # }
 //! ```
@@ -37,12 +41,15 @@ mod control;
 mod gateway;
 mod inject;
 mod interactions;
+pub mod limits;
+mod message_body;
 mod payloads;
 mod recorder;
 mod rest;
 mod session;
 mod spec;
 mod store;
+mod wait;
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -57,7 +64,6 @@ use tokio::task::JoinHandle;
 pub use checks::{InvalidDispatch, check_dispatch};
 pub use payloads::{Channel, InteractionRef, User};
 pub use recorder::{Fault, RecordedRequest};
-pub use spec::limits;
 pub use store::InteractionResponses;
 
 use recorder::FaultRule;
@@ -242,64 +248,6 @@ impl FakeDiscord {
     /// The gateway URL handed out by `GET /api/v10/gateway`.
     pub fn gateway_url(&self) -> &str {
         &self.shared.gateway_url
-    }
-
-    /// Waits until `condition` holds, re-checking after every request and gateway change.
-    pub async fn wait_for(
-        &self,
-        condition: impl Fn(&Self) -> bool,
-        timeout: Duration,
-    ) -> Result<(), Timeout> {
-        self.wait_until("a condition", timeout, || condition(self).then_some(()))
-            .await
-    }
-
-    /// Waits for a live gateway session (READY or RESUMED sent).
-    pub async fn wait_ready(&self, timeout: Duration) -> Result<(), Timeout> {
-        self.wait_until("the gateway to be ready", timeout, || {
-            self.is_connected().then_some(())
-        })
-        .await
-    }
-
-    /// Waits for the first recorded request matching `predicate` (earlier ones count too).
-    pub async fn wait_for_request(
-        &self,
-        predicate: impl Fn(&RecordedRequest) -> bool,
-        timeout: Duration,
-    ) -> Result<RecordedRequest, Timeout> {
-        let find = || {
-            self.shared
-                .requests
-                .lock()
-                .expect("requests lock")
-                .iter()
-                .find(|r| predicate(r))
-                .cloned()
-        };
-        self.wait_until("a matching request", timeout, find).await
-    }
-
-    async fn wait_until<T>(
-        &self,
-        waiting_for: &'static str,
-        timeout: Duration,
-        mut check: impl FnMut() -> Option<T>,
-    ) -> Result<T, Timeout> {
-        let deadline = tokio::time::Instant::now() + timeout;
-        let mut changes = self.shared.changes.subscribe();
-        loop {
-            if let Some(found) = check() {
-                return Ok(found);
-            }
-            // Heartbeats and dispatches do not all signal; poll as a fallback.
-            let tick = tokio::time::sleep(Duration::from_millis(20));
-            tokio::select! {
-                _ = changes.changed() => {}
-                () = tick => {}
-                () = tokio::time::sleep_until(deadline) => return Err(Timeout { waiting_for, after: timeout }),
-            }
-        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! The little Discord markup the bot sends, shown as a terminal would: escapes removed,
-//! `**bold**` as bold (or plain without colours), `<t:UNIX:f>` as a UTC date and `<t:UNIX:R>`
-//! as a relative time, zero-width spaces dropped. Pure: the caller passes the current time.
+//! `**bold**` as bold (or plain without colours), masked links `[text](url)` as their text
+//! (underlined with colours), `<t:UNIX:f>` as a UTC date and `<t:UNIX:R>` as a relative time,
+//! zero-width spaces dropped. Pure: the caller passes the current time.
 //!
 //! ```
 //! # use xalantis_bot::console::markup::to_terminal;
@@ -21,6 +22,10 @@ pub const BOLD: &str = "\x1b[1m";
 pub const NORMAL: &str = "\x1b[22m";
 /// ANSI: dim on.
 pub const DIM: &str = "\x1b[2m";
+/// ANSI: underline on.
+pub const UNDERLINE: &str = "\x1b[4m";
+/// ANSI: underline off.
+pub const NO_UNDERLINE: &str = "\x1b[24m";
 /// ANSI: every attribute off.
 pub const RESET: &str = "\x1b[0m";
 
@@ -29,13 +34,18 @@ static TIMESTAMP: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^<t:(?<unix>-?[0-9]{1,12})(?::(?<style>[tTdDfFR]))?>").expect("a valid regex")
 });
 
+/// A masked link `[text](https://…)` at the start of the text.
+static MASKED_LINK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\[(?<text>[^\[\]]+)\]\(<?https?://[^\s()<>]+>?\)").expect("a valid regex")
+});
+
 /// Discord markup → terminal text; `color` decides whether bold becomes ANSI bold.
 pub fn to_terminal(text: &str, color: bool, now: OffsetDateTime) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     let mut bold = false;
     while let Some(c) = rest.chars().next() {
-        let (shown, used) = token(rest, c, now);
+        let (shown, used) = token(rest, c, color, now);
         if shown == "**" {
             bold = !bold;
             out.push_str(match (color, bold) {
@@ -52,7 +62,7 @@ pub fn to_terminal(text: &str, color: bool, now: OffsetDateTime) -> String {
 }
 
 /// What the text at the start of `rest` (beginning with `c`) shows as, and its length in bytes.
-fn token(rest: &str, c: char, now: OffsetDateTime) -> (String, usize) {
+fn token(rest: &str, c: char, color: bool, now: OffsetDateTime) -> (String, usize) {
     match c {
         '\\' => match rest[1..].chars().next() {
             Some(escaped) => (escaped.to_string(), 1 + escaped.len_utf8()),
@@ -61,8 +71,20 @@ fn token(rest: &str, c: char, now: OffsetDateTime) -> (String, usize) {
         '\u{200B}' => (String::new(), c.len_utf8()),
         '*' if rest.starts_with("**") => ("**".to_owned(), 2),
         '<' => timestamp(rest, now).unwrap_or_else(|| ("<".to_owned(), 1)),
+        '[' => masked_link(rest, color, now).unwrap_or_else(|| ("[".to_owned(), 1)),
         _ => (c.to_string(), c.len_utf8()),
     }
+}
+
+fn masked_link(rest: &str, color: bool, now: OffsetDateTime) -> Option<(String, usize)> {
+    let captures = MASKED_LINK.captures(rest)?;
+    let text = to_terminal(&captures["text"], color, now);
+    let shown = if color {
+        format!("{UNDERLINE}{text}{NO_UNDERLINE}")
+    } else {
+        text
+    };
+    Some((shown, captures[0].len()))
 }
 
 fn timestamp(rest: &str, now: OffsetDateTime) -> Option<(String, usize)> {
@@ -175,6 +197,20 @@ mod tests {
         assert_eq!(relative(NOW - Duration::days(400), NOW), "a year ago");
         assert_eq!(relative(NOW + Duration::seconds(5), NOW), "in 5 seconds");
         assert_eq!(relative(NOW - Duration::days(1), NOW), "a day ago");
+    }
+
+    #[test]
+    fn masked_links_show_their_text() {
+        let list = "[VEN1-000080](https://x.example/t/1) Invoice — Pending";
+        assert_eq!(
+            to_terminal(list, false, NOW),
+            "VEN1-000080 Invoice — Pending"
+        );
+        assert_eq!(
+            to_terminal(list, true, NOW),
+            format!("{UNDERLINE}VEN1-000080{NO_UNDERLINE} Invoice — Pending")
+        );
+        assert_eq!(to_terminal("[not](a link)", false, NOW), "[not](a link)");
     }
 
     #[test]

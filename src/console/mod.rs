@@ -131,7 +131,7 @@ pub async fn run_with(
 /// The message payload the bot posts for `cards` (serenity's `CreateMessage`, as sent), without
 /// the reference to the message it answers.
 pub fn discord_payload(cards: &[Card]) -> Value {
-    let body = card_message(cards);
+    let body = card_message(cards, None, false);
     let message = CreateMessage::new()
         .embeds(body.embeds)
         .components(body.components)

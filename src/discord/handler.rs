@@ -10,6 +10,7 @@ use serenity::all::{
     CreateInteractionResponseFollowup, CreateInteractionResponseMessage, CreateMessage, EditInteractionResponse,
     EditMessage, EventHandler, GuildId, Interaction, Message, MessageId, MessageUpdateEvent, Ready,
 };
+use serenity::all::{ConnectionStage, ResumedEvent, ShardStageUpdateEvent};
 use serenity::async_trait;
 
 use super::bindings::{Binding, Bindings};
@@ -20,6 +21,7 @@ use crate::card::Card;
 use crate::config::DiscordConfig;
 use crate::gate::Gate;
 use crate::lookup::Freshness;
+use crate::telemetry::metrics::{Platform, ReplyKind};
 
 /// A `/ticket` lookup still running after this long is deferred (Discord allows 3 s).
 pub const DEFER_AFTER: Duration = Duration::from_millis(2000);
@@ -69,13 +71,15 @@ impl Handler {
             return;
         }
         let Some(cards) = self.cards_for_text(content).await else { return };
-        let body = card_message(&cards);
+        let body = card_message(&cards, None, false);
         let create = CreateMessage::new()
             .embeds(body.embeds)
             .components(body.components)
             .allowed_mentions(no_pings())
             .reference_message((source.channel_id, source.message_id));
-        match source.channel_id.send_message(&ctx.http, create).await {
+        let sent = source.channel_id.send_message(&ctx.http, create).await;
+        self.count_reply(ReplyKind::Message, &sent);
+        match sent {
             Ok(reply) => self.bindings.bind(source.message_id, Binding { channel_id: source.channel_id, reply_id: reply.id }),
             Err(error) => tracing::warn!(%error, channel = %source.channel_id, "could not send a ticket card"),
         }
@@ -87,6 +91,7 @@ impl Handler {
         if mentions.is_empty() {
             return None;
         }
+        self.bot.ops().metrics.mentions_detected(Platform::Discord, mentions.len());
         let cards = self.bot.cards_for(&mentions, Freshness::Cached).await;
         (!cards.is_empty()).then_some(cards)
     }
@@ -108,16 +113,20 @@ impl Handler {
             self.delete_reply(ctx, source.message_id).await;
             return;
         };
-        let body = card_message(&cards);
+        let body = card_message(&cards, None, false);
         let edit = EditMessage::new().embeds(body.embeds).components(body.components).allowed_mentions(no_pings());
-        if let Err(error) = binding.channel_id.edit_message(&ctx.http, binding.reply_id, edit).await {
+        let edited = binding.channel_id.edit_message(&ctx.http, binding.reply_id, edit).await;
+        self.count_reply(ReplyKind::Edit, &edited);
+        if let Err(error) = edited {
             tracing::warn!(%error, "could not edit a ticket card after its source was edited");
         }
     }
 
     async fn delete_reply(&self, ctx: &Context, source: MessageId) {
         let Some(binding) = self.bindings.remove(source) else { return };
-        if let Err(error) = binding.channel_id.delete_message(&ctx.http, binding.reply_id).await {
+        let deleted = binding.channel_id.delete_message(&ctx.http, binding.reply_id).await;
+        self.count_reply(ReplyKind::Delete, &deleted);
+        if let Err(error) = deleted {
             tracing::warn!(%error, "could not delete a ticket card after its source went away");
         }
     }
@@ -134,6 +143,7 @@ impl Handler {
             Some(answer) => respond_now(ctx, command, &answer, invocation.private).await,
             None => respond_deferred(ctx, command, answer, invocation.private).await,
         };
+        self.count_reply(ReplyKind::Interaction, &result);
         if let Err(error) = result {
             tracing::warn!(%error, "could not answer /ticket");
         }
@@ -149,9 +159,26 @@ impl Handler {
             let followup = CreateInteractionResponseFollowup::new().content(note).ephemeral(true).allowed_mentions(no_pings());
             return click.create_followup(&ctx.http, followup).await.map(drop);
         }
-        let body = card_message(&cards);
+        let body = card_message(&cards, None, false);
         let edit = EditInteractionResponse::new().embeds(body.embeds).components(body.components).allowed_mentions(no_pings());
         click.edit_response(&ctx.http, edit).await.map(drop)
+    }
+
+    /// Counts a reply to Discord as sent or failed.
+    fn count_reply<T>(&self, kind: ReplyKind, result: &serenity::Result<T>) {
+        let metrics = &self.bot.ops().metrics;
+        match result {
+            Ok(_) => metrics.reply_sent(Platform::Discord, kind),
+            Err(_) => metrics.reply_failed(Platform::Discord, kind),
+        }
+    }
+
+    /// A gateway session started (READY or RESUMED): healthy again, and a reconnection counted.
+    fn on_gateway_up(&self) {
+        let ops = self.bot.ops();
+        if ops.health.gateway_up() {
+            ops.metrics.gateway_reconnected(Platform::Discord);
+        }
     }
 
     async fn register_commands(&self, ctx: &Context) {
@@ -171,7 +198,7 @@ impl Handler {
 async fn respond_now(ctx: &Context, command: &CommandInteraction, answer: &TicketAnswer, private: bool) -> serenity::Result<()> {
     let message = match (answer, ticket::problem_text(answer)) {
         (TicketAnswer::Found(card), _) => {
-            let body = card_message(std::slice::from_ref(card.as_ref()));
+            let body = card_message(std::slice::from_ref(card.as_ref()), None, false);
             CreateInteractionResponseMessage::new().embeds(body.embeds).components(body.components).ephemeral(private)
         }
         (_, text) => CreateInteractionResponseMessage::new().content(text.unwrap_or_default()).ephemeral(true),
@@ -192,7 +219,7 @@ async fn respond_deferred(
     command.create_response(&ctx.http, CreateInteractionResponse::Defer(defer)).await?;
     let answer = answer.await;
     if let TicketAnswer::Found(card) = &answer {
-        let body = card_message(std::slice::from_ref(card.as_ref()));
+        let body = card_message(std::slice::from_ref(card.as_ref()), None, false);
         let edit = EditInteractionResponse::new().embeds(body.embeds).components(body.components).allowed_mentions(no_pings());
         return command.edit_response(&ctx.http, edit).await.map(drop);
     }
@@ -210,7 +237,18 @@ async fn respond_deferred(
 impl EventHandler for Handler {
     async fn ready(&self, ctx: Context, ready: Ready) {
         tracing::info!(user = %ready.user.name, guilds = ready.guilds.len(), "connected to Discord");
+        self.on_gateway_up();
         self.register_commands(&ctx).await;
+    }
+
+    async fn resume(&self, _ctx: Context, _event: ResumedEvent) {
+        tracing::info!("resumed the Discord session");
+        self.on_gateway_up();
+    }
+
+    async fn shard_stage_update(&self, _ctx: Context, event: ShardStageUpdateEvent) {
+        tracing::debug!(old = ?event.old, new = ?event.new, "Discord gateway stage changed");
+        self.bot.ops().health.set_gateway_connected(event.new == ConnectionStage::Connected);
     }
 
     async fn message(&self, ctx: Context, msg: Message) {
@@ -240,7 +278,9 @@ impl EventHandler for Handler {
         match &interaction {
             Interaction::Command(command) if command.data.name == ticket::NAME => self.on_ticket_command(&ctx, command).await,
             Interaction::Component(click) if click.data.custom_id == REFRESH_ID => {
-                if let Err(error) = self.on_refresh(&ctx, click).await {
+                let refreshed = self.on_refresh(&ctx, click).await;
+                self.count_reply(ReplyKind::Interaction, &refreshed);
+                if let Err(error) = refreshed {
                     tracing::warn!(%error, "could not refresh a ticket card");
                 }
             }

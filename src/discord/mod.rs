@@ -6,6 +6,7 @@
 
 pub mod bindings;
 pub mod commands;
+pub mod cooldown;
 pub mod handler;
 pub mod render;
 pub mod reply;

@@ -10,7 +10,7 @@
 
 use serde::Serialize;
 
-use crate::card::{Card, Due, Layout, Tone};
+use crate::card::{Card, Details, Due, Layout, Tone};
 
 /// Embed title.
 pub const TITLE_LIMIT: usize = 256;
@@ -184,6 +184,41 @@ fn list_line(card: &Card) -> String {
         facts.push(format!("{overdue}due <t:{}:R>", due.at.unix_timestamp()));
     }
     format!("[{}]({}) {subject} — {}", escape_markdown(&card.reference), card.url, facts.join(" · "))
+}
+
+/// The Details view of one ticket: the full card with a longer description, the requester,
+/// custom fields and SLA markers.
+pub fn to_details_embed(details: &Details) -> Embed {
+    let mut embed = to_discord_embed(&details.card);
+    embed.description = details.description.as_deref().map(|d| truncate(&escape_markdown(d), DESCRIPTION_LIMIT));
+    embed.fields.retain(|f| f.name != "Requester");
+    let extra = details_fields(details);
+    embed.fields.extend(extra);
+    embed.fields.truncate(FIELDS_LIMIT);
+    embed
+}
+
+fn details_fields(details: &Details) -> Vec<EmbedField> {
+    let mut fields = Vec::new();
+    if let Some(requester) = &details.requester {
+        let parts: Vec<String> = [&requester.name, &requester.email, &requester.phone].into_iter().flatten().map(|s| escape_markdown(s)).collect();
+        fields.push(EmbedField { inline: false, ..field("Requester", &parts.join(" · ")) });
+    }
+    for (label, value) in [("Channel", &details.channel), ("Severity", &details.severity)] {
+        if let Some(value) = value {
+            fields.push(field(label, &escape_markdown(value)));
+        }
+    }
+    if let Some(score) = details.satisfaction {
+        fields.push(field("Satisfaction", &format!("{score}/5")));
+    }
+    for (label, at) in &details.sla {
+        fields.push(field(label, &format!("<t:{}:f>", at.unix_timestamp())));
+    }
+    for (key, value) in &details.custom_fields {
+        fields.push(field(&escape_markdown(&crate::card::humanize(key)), &escape_markdown(value)));
+    }
+    fields
 }
 
 /// The full embed of one card.

@@ -14,8 +14,13 @@ use crate::detect::{Detector, TicketId};
 
 /// `custom_id` of the Refresh button.
 pub const REFRESH_ID: &str = "xalantis:refresh";
-/// Link buttons per reply (an action row holds 5 buttons; one is Refresh).
-pub const MAX_LINK_BUTTONS: usize = 4;
+/// `custom_id` of the Details button.
+pub const DETAILS_ID: &str = "xalantis:details";
+/// `custom_id` prefix of the Delete button; the id of the user who may delete follows it, so the
+/// permission check needs no stored state (Discord only delivers custom ids the bot set).
+pub const DELETE_PREFIX: &str = "xalantis:delete:";
+/// Link buttons per reply (an action row holds 5 buttons).
+pub const MAX_LINK_BUTTONS: usize = 5;
 
 /// What one card message holds, ready for any serenity builder.
 pub struct CardMessage {
@@ -25,13 +30,20 @@ pub struct CardMessage {
     pub components: Vec<CreateActionRow>,
 }
 
-/// The message for `cards`, in the layout their number calls for.
-pub fn card_message(cards: &[Card]) -> CardMessage {
-    let embeds = embeds_for(cards, layout_for(cards.len(), false));
+/// The message for `cards`, in the layout their number calls for. `owner` is the user who may
+/// delete it besides moderators (the author of the source message, or who ran `/ticket`);
+/// `None` for ephemeral answers, which have no Delete button.
+pub fn card_message(cards: &[Card], owner: Option<u64>, compact: bool) -> CardMessage {
+    let embeds = embeds_for(cards, layout_for(cards.len(), compact));
     CardMessage {
         embeds: embeds.iter().map(to_serenity_embed).collect(),
-        components: vec![CreateActionRow::Buttons(buttons(cards))],
+        components: vec![CreateActionRow::Buttons(link_buttons(cards)), CreateActionRow::Buttons(action_buttons(owner))],
     }
+}
+
+/// The user id a Delete button's `custom_id` names.
+pub fn delete_owner(custom_id: &str) -> Option<u64> {
+    custom_id.strip_prefix(DELETE_PREFIX)?.parse().ok()
 }
 
 /// Mentions allowed in every message the bot sends: none.
@@ -39,16 +51,25 @@ pub fn no_pings() -> CreateAllowedMentions {
     CreateAllowedMentions::new().replied_user(false)
 }
 
-fn buttons(cards: &[Card]) -> Vec<CreateButton> {
-    let mut buttons: Vec<CreateButton> = cards
+fn link_buttons(cards: &[Card]) -> Vec<CreateButton> {
+    cards
         .iter()
         .take(MAX_LINK_BUTTONS)
         .map(|card| {
             let label = if cards.len() == 1 { "Open in Xalantis".to_owned() } else { format!("Open {}", card.reference) };
             CreateButton::new_link(&card.url).label(super::render::truncate(&label, 80))
         })
-        .collect();
-    buttons.push(CreateButton::new(REFRESH_ID).label("Refresh").style(ButtonStyle::Secondary).emoji('🔄'));
+        .collect()
+}
+
+fn action_buttons(owner: Option<u64>) -> Vec<CreateButton> {
+    let mut buttons = vec![
+        CreateButton::new(REFRESH_ID).label("Refresh").style(ButtonStyle::Secondary).emoji('🔄'),
+        CreateButton::new(DETAILS_ID).label("Details").style(ButtonStyle::Secondary),
+    ];
+    if let Some(owner) = owner {
+        buttons.push(CreateButton::new(format!("{DELETE_PREFIX}{owner}")).label("Delete").style(ButtonStyle::Danger));
+    }
     buttons
 }
 

@@ -135,7 +135,7 @@ impl Metrics {
         };
         metrics.register();
         for outcome in ["found", "not_found", "failed"] {
-            metrics.lookups.get_or_create(&OutcomeLabel { outcome });
+            drop(metrics.lookups.get_or_create(&OutcomeLabel { outcome }));
         }
         metrics
     }

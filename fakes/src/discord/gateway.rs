@@ -81,14 +81,21 @@ async fn write_batch(socket: &mut WebSocket, batch: &mut Vec<Outgoing>) -> bool 
     socket.flush().await.is_ok()
 }
 
-/// Sends a close frame with `code`; with no code the TCP connection is just dropped (1006).
+/// Sends a close frame with `code`; with no code the TCP connection is just dropped (the client
+/// sees 1006). Either way the frames dispatched before are delivered first: they are in the
+/// session's log, and losing them unsent would make a drop look like a lost READY.
 async fn close(socket: &mut WebSocket, code: Option<u16>) {
-    if let Some(code) = code {
-        let frame = CloseFrame {
-            code,
-            reason: "closed by the fake Discord".into(),
-        };
-        let _ = socket.send(Message::Close(Some(frame))).await;
+    match code {
+        Some(code) => {
+            let frame = CloseFrame {
+                code,
+                reason: "closed by the fake Discord".into(),
+            };
+            let _ = socket.send(Message::Close(Some(frame))).await;
+        }
+        None => {
+            let _ = socket.flush().await;
+        }
     }
 }
 

@@ -12,9 +12,10 @@ use axum::routing::post;
 use serde_json::{Value, json};
 
 use super::Shared;
+use super::message_body::LOADING;
 use super::rest::{RestError, RestResult, unknown_message};
 use super::spec::Body;
-use super::store::{InteractionSite, LOADING, Store};
+use super::store::{InteractionSite, Store};
 
 /// The interaction routes, merged into the REST router.
 pub(crate) fn routes() -> Router<Arc<Shared>> {

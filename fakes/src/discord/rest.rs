@@ -15,7 +15,7 @@ use axum::routing::{get, post, put};
 use serde_json::{Value, json};
 
 use super::spec::{self, Body};
-use super::{APPLICATION_ID, Shared, gateway, interactions, payloads, recorder, store};
+use super::{APPLICATION_ID, Shared, gateway, interactions, message_body, payloads, recorder};
 
 /// The whole router: REST under `/api/v10` (recorded) and `/gateway` (not recorded).
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
@@ -173,7 +173,7 @@ fn put_commands(
     let commands = body.as_array().map(Vec::as_slice).unwrap_or_default();
     let registered = commands
         .iter()
-        .map(|c| store::registered_command(shared.next_id(), guild, c))
+        .map(|c| message_body::registered_command(shared.next_id(), guild, c))
         .collect();
     Ok(Json(json!(shared.store().set_commands(guild, registered))))
 }

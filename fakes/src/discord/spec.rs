@@ -7,36 +7,14 @@
 use std::sync::LazyLock;
 
 use jsonschema::Validator;
+
+use super::limits::message_limits;
 use serde_json::{Value, json};
 
 const OPENAPI_PATH: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../tests/fixtures/discord-openapi.json"
 );
-
-/// Discord's documented limits (message resource), several stricter than the OpenAPI file.
-pub mod limits {
-    /// Characters of message content (the OpenAPI file says 4000; the docs say 2000).
-    pub const CONTENT: usize = 2000;
-    /// Embeds per message.
-    pub const EMBEDS: usize = 10;
-    /// Characters across all embeds of one message.
-    pub const EMBEDS_TOTAL: usize = 6000;
-    /// Characters of an embed title.
-    pub const TITLE: usize = 256;
-    /// Characters of an embed description.
-    pub const DESCRIPTION: usize = 4096;
-    /// Fields per embed.
-    pub const FIELDS: usize = 25;
-    /// Characters of a field name.
-    pub const FIELD_NAME: usize = 256;
-    /// Characters of a field value.
-    pub const FIELD_VALUE: usize = 1024;
-    /// Characters of an embed footer text.
-    pub const FOOTER: usize = 2048;
-    /// Characters of an embed author name.
-    pub const AUTHOR_NAME: usize = 256;
-}
 
 /// The kinds of bodies the bot sends, each with its OpenAPI schema.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -179,115 +157,6 @@ fn empty_message(body: &Value) -> Option<String> {
     (!shows_something).then(|| ": cannot send an empty message (50006)".to_owned())
 }
 
-/// The limits of the Discord docs that the OpenAPI file does not express.
-pub(crate) fn message_limits(body: &Value) -> Vec<String> {
-    let mut problems = Vec::new();
-    let content = chars(&body["content"]);
-    if content > limits::CONTENT {
-        problems.push(format!(
-            "/content: {content} characters, more than {}",
-            limits::CONTENT
-        ));
-    }
-    let embeds = body["embeds"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default();
-    if embeds.len() > limits::EMBEDS {
-        problems.push(format!(
-            "/embeds: {} embeds, more than {}",
-            embeds.len(),
-            limits::EMBEDS
-        ));
-    }
-    let total: usize = embeds.iter().map(embed_characters).sum();
-    if total > limits::EMBEDS_TOTAL {
-        problems.push(format!(
-            "/embeds: {total} characters across embeds, more than {}",
-            limits::EMBEDS_TOTAL
-        ));
-    }
-    for (index, embed) in embeds.iter().enumerate() {
-        problems.extend(
-            embed_limits(embed)
-                .into_iter()
-                .map(|p| format!("/embeds/{index}{p}")),
-        );
-    }
-    problems
-}
-
-fn embed_limits(embed: &Value) -> Vec<String> {
-    let mut problems = Vec::new();
-    let mut check = |path: String, value: &Value, limit: usize| {
-        let count = chars(value);
-        if count > limit {
-            problems.push(format!("{path}: {count} characters, more than {limit}"));
-        }
-    };
-    check("/title".into(), &embed["title"], limits::TITLE);
-    check(
-        "/description".into(),
-        &embed["description"],
-        limits::DESCRIPTION,
-    );
-    check(
-        "/footer/text".into(),
-        &embed["footer"]["text"],
-        limits::FOOTER,
-    );
-    check(
-        "/author/name".into(),
-        &embed["author"]["name"],
-        limits::AUTHOR_NAME,
-    );
-    let fields = embed["fields"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default();
-    for (index, field) in fields.iter().enumerate() {
-        check(
-            format!("/fields/{index}/name"),
-            &field["name"],
-            limits::FIELD_NAME,
-        );
-        check(
-            format!("/fields/{index}/value"),
-            &field["value"],
-            limits::FIELD_VALUE,
-        );
-    }
-    if fields.len() > limits::FIELDS {
-        problems.push(format!(
-            "/fields: {} fields, more than {}",
-            fields.len(),
-            limits::FIELDS
-        ));
-    }
-    problems
-}
-
-/// The characters Discord counts toward the 6000 of a message's embeds.
-fn embed_characters(embed: &Value) -> usize {
-    let fields = embed["fields"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default();
-    let field_chars: usize = fields
-        .iter()
-        .map(|f| chars(&f["name"]) + chars(&f["value"]))
-        .sum();
-    chars(&embed["title"])
-        + chars(&embed["description"])
-        + chars(&embed["footer"]["text"])
-        + chars(&embed["author"]["name"])
-        + field_chars
-}
-
-fn chars(value: &Value) -> usize {
-    value.as_str().map_or(0, |text| text.chars().count())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -313,25 +182,6 @@ mod tests {
             problems.iter().any(|p| p.contains("11 embeds")),
             "{problems:?}"
         );
-    }
-
-    #[test]
-    fn counts_characters_across_all_embeds() {
-        let big = json!({"description": "é".repeat(4000)});
-        let problems = message_limits(&json!({"embeds": [big, big]}));
-        assert_eq!(
-            problems,
-            ["/embeds: 8000 characters across embeds, more than 6000"]
-        );
-    }
-
-    #[test]
-    fn reports_field_and_content_limits() {
-        let field = json!({"name": "n".repeat(257), "value": "v"});
-        let body = json!({"content": "c".repeat(2001), "embeds": [{"fields": [field]}]});
-        let problems = message_limits(&body);
-        assert_eq!(problems.len(), 2, "{problems:?}");
-        assert!(problems[1].starts_with("/embeds/0/fields/0/name"));
     }
 
     #[test]

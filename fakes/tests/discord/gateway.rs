@@ -22,9 +22,22 @@ fn replies(fake: &FakeDiscord) -> Vec<String> {
         .collect()
 }
 
+/// The gateway counters, for failure messages.
+fn state(fake: &FakeDiscord) -> String {
+    format!(
+        "connections {}, identifies {}, resumes {}, queued {}, connected {}, client closes {:?}",
+        fake.connection_count(),
+        fake.identify_count(),
+        fake.resume_count(),
+        fake.queued_events(),
+        fake.is_connected(),
+        fake.client_close_codes(),
+    )
+}
+
 async fn wait_for_replies(fake: &FakeDiscord, count: usize) {
     let waited = fake.wait_for(|f| replies(f).len() >= count, WAIT).await;
-    waited.unwrap_or_else(|e| panic!("{e}: {} of {count} replies", replies(fake).len()));
+    waited.unwrap_or_else(|e| panic!("{e}: {} of {count} replies; {}", replies(fake).len(), state(fake)));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -24,7 +24,10 @@ impl RawClient {
 
     /// The next frame: a JSON text, or `None` when the connection closed or stayed silent.
     async fn next(&mut self) -> Option<Value> {
-        let message = tokio::time::timeout(Duration::from_secs(2), self.0.next()).await.ok()??.ok()?;
+        let message = tokio::time::timeout(Duration::from_secs(2), self.0.next())
+            .await
+            .ok()??
+            .ok()?;
         serde_json::from_str(message.to_text().ok()?).ok()
     }
 
@@ -37,22 +40,36 @@ impl RawClient {
     }
 
     async fn send(&mut self, frame: Value) {
-        self.0.send(Message::text(frame.to_string())).await.expect("sent");
+        self.0
+            .send(Message::text(frame.to_string()))
+            .await
+            .expect("sent");
     }
 
     /// IDENTIFYs and returns the session id from READY.
     async fn identify(&mut self) -> String {
-        self.send(json!({"op": 2, "d": {"token": "Bot t", "intents": 0, "properties": {}}})).await;
+        self.send(json!({"op": 2, "d": {"token": "Bot t", "intents": 0, "properties": {}}}))
+            .await;
         let ready = self.next().await.expect("READY");
-        assert_eq!((ready["t"].as_str(), ready["s"].as_u64()), (Some("READY"), Some(1)));
-        ready["d"]["session_id"].as_str().expect("a session id").to_owned()
+        assert_eq!(
+            (ready["t"].as_str(), ready["s"].as_u64()),
+            (Some("READY"), Some(1))
+        );
+        ready["d"]["session_id"]
+            .as_str()
+            .expect("a session id")
+            .to_owned()
     }
 }
 
 /// `(s, t, content)` of a dispatch.
 fn summary(frame: &Value) -> (u64, String, String) {
     let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
-    (frame["s"].as_u64().unwrap_or_default(), text(&frame["t"]), text(&frame["d"]["content"]))
+    (
+        frame["s"].as_u64().unwrap_or_default(),
+        text(&frame["t"]),
+        text(&frame["d"]["content"]),
+    )
 }
 
 fn expected(s: u64, t: &str, content: &str) -> (u64, String, String) {
@@ -67,11 +84,16 @@ async fn resume_replays_events_after_the_clients_seq_then_resumed_then_queued_ev
     for n in 0..3 {
         fake.message_create(CHANNEL, &User::human(1, "ann"), &format!("m{n}"));
     }
-    assert_eq!(summary(&client.next().await.unwrap()), expected(2, "MESSAGE_CREATE", "m0"));
+    assert_eq!(
+        summary(&client.next().await.unwrap()),
+        expected(2, "MESSAGE_CREATE", "m0")
+    );
     fake.drop_gateway(Some(4000));
     fake.message_create(CHANNEL, &User::human(1, "ann"), "while away");
     let mut client = RawClient::connect(&fake).await;
-    client.send(json!({"op": 6, "d": {"token": "Bot t", "session_id": session, "seq": 2}})).await;
+    client
+        .send(json!({"op": 6, "d": {"token": "Bot t", "session_id": session, "seq": 2}}))
+        .await;
     let mut frames = Vec::new();
     while let Some(frame) = client.next().await {
         frames.push(summary(&frame));
@@ -89,7 +111,9 @@ async fn resume_replays_events_after_the_clients_seq_then_resumed_then_queued_ev
 async fn resuming_an_unknown_session_gets_op_9_false() {
     let fake = FakeDiscord::start().await;
     let mut client = RawClient::connect(&fake).await;
-    client.send(json!({"op": 6, "d": {"token": "Bot t", "session_id": "nope", "seq": 0}})).await;
+    client
+        .send(json!({"op": 6, "d": {"token": "Bot t", "session_id": "nope", "seq": 0}}))
+        .await;
     assert_eq!(client.next().await, Some(json!({"op": 9, "d": false})));
 }
 

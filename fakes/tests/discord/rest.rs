@@ -95,6 +95,32 @@ async fn a_button_click_updates_the_message_in_place() {
         .expect("the message updated");
     assert_eq!(fake.interaction_responses(click.id).callbacks[0]["type"], 7);
     assert_eq!(fake.bot_messages_in(CHANNEL.id()).len(), 1);
+    assert_eq!(fake.violations(), Vec::<String>::new());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deferred_reply_becomes_the_edited_message_without_the_loading_flag() {
+    let fake = start_bot().await;
+    fake.wait_for(|f| f.commands(None).len() == 2, WAIT)
+        .await
+        .expect("commands registered");
+    let slow = fake.slash_command("slow", json!([]), CHANNEL, &bob());
+    let done = |f: &FakeDiscord| {
+        f.interaction_responses(slow.id)
+            .original
+            .is_some_and(|m| m["embeds"][0]["title"] == "Done")
+    };
+    fake.wait_for(done, WAIT).await.expect("the edited reply");
+    let original = fake.interaction_responses(slow.id).original.unwrap();
+    assert_eq!(
+        (
+            original["flags"].as_u64(),
+            fake.interaction_responses(slow.id).callbacks[0]["type"].as_u64()
+        ),
+        (Some(0), Some(5))
+    );
+    assert_eq!(fake.bot_messages_in(CHANNEL.id()), [original]);
+    assert_eq!(fake.violations(), Vec::<String>::new());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

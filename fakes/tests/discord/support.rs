@@ -3,8 +3,8 @@
 //! It answers `!…` messages with `echo …` (one embed, a Refresh button, a reply reference),
 //! `!eleven` with 11 embeds sent raw (serenity's builder would refuse them), `!huge` with two
 //! 4000-character embeds (serenity checks only per embed), edits and deletes with notes, `/ping`
-//! with an ephemeral "pong" then a followup and an edit, and the Refresh button by updating the
-//! message in place.
+//! with an ephemeral "pong" then a followup and an edit, `/slow` by deferring then editing, and
+//! the Refresh button by updating the message in place.
 
 use std::time::Duration;
 
@@ -27,6 +27,7 @@ pub const WAIT: Duration = Duration::from_secs(10);
 
 /// Starts the fake with `options` and the test bot against it, and waits for READY.
 pub async fn start_bot_with(options: Options) -> FakeDiscord {
+    let _ = tracing_subscriber::fmt().with_env_filter("serenity::gateway=debug").with_test_writer().try_init();
     let fake = FakeDiscord::start_with(options).await;
     let http = HttpBuilder::new(TOKEN)
         .proxy(fake.base_url())
@@ -55,7 +56,8 @@ struct TestBot;
 impl EventHandler for TestBot {
     async fn ready(&self, ctx: Context, _: Ready) {
         let ping = CreateCommand::new("ping").description("Answers pong");
-        Command::set_global_commands(&ctx.http, vec![ping])
+        let slow = CreateCommand::new("slow").description("Defers, then answers");
+        Command::set_global_commands(&ctx.http, vec![ping, slow])
             .await
             .expect("commands registered");
     }
@@ -101,6 +103,9 @@ impl EventHandler for TestBot {
 
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
         match interaction {
+            Interaction::Command(command) if command.data.name == "slow" => {
+                answer_slowly(&ctx, &command).await
+            }
             Interaction::Command(command) => answer_ping(&ctx, &command).await,
             Interaction::Component(click) => refresh(&ctx, &click).await,
             _ => {}
@@ -156,6 +161,15 @@ async fn answer_ping(ctx: &Context, command: &CommandInteraction) {
         .expect("followup");
     command
         .edit_response(&ctx.http, EditInteractionResponse::new().content("pong!"))
+        .await
+        .expect("edit");
+}
+
+async fn answer_slowly(ctx: &Context, command: &CommandInteraction) {
+    command.defer(&ctx.http).await.expect("deferred");
+    let embed = CreateEmbed::new().title("Done");
+    command
+        .edit_response(&ctx.http, EditInteractionResponse::new().embed(embed))
         .await
         .expect("edit");
 }
