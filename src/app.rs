@@ -17,7 +17,10 @@ use crate::http;
 
 /// Runs every configured platform until `shutdown` resolves, with the HTTP endpoints on
 /// `HTTP_BIND` when it is set.
-pub async fn run(config: Config, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+pub async fn run(
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     run_with(config, None, shutdown).await
 }
 
@@ -29,8 +32,12 @@ pub async fn run_with(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let bot = Bot::new(&config)?;
-    let Some(discord) = &config.discord else {
-        bail!("no chat platform is configured: set DISCORD_TOKEN");
+    if config.discord.is_none() && config.slack.is_none() {
+        bail!("no chat platform is configured: set DISCORD_TOKEN or SLACK_BOT_TOKEN");
+    }
+    let slack = match &config.slack {
+        Some(slack) => Some(crate::slack::Slack::connect(slack, Arc::clone(&bot)).await?),
+        None => None,
     };
     let http_listener = match (http_listener, config.http_bind) {
         (Some(listener), _) => Some(listener),
@@ -38,9 +45,28 @@ pub async fn run_with(
         (None, None) => None,
     };
     tracing::info!(api = %config.xalantis.base_url, "starting xalantis-bot {}", env!("CARGO_PKG_VERSION"));
-    let server = http_listener.map(|listener| http::spawn(listener, http::ops_router(bot.ops().clone())));
-    let learning = config.noise.learn_prefixes.then(|| start_learning_prefixes(&config, &bot));
-    let result = crate::discord::run(discord, Arc::clone(&bot), shutdown).await;
+    let slack_routes = slack
+        .as_ref()
+        .and_then(crate::slack::Slack::router)
+        .unwrap_or_default();
+    let server = http_listener.map(|listener| {
+        http::spawn(
+            listener,
+            http::ops_router(bot.ops().clone()).merge(slack_routes),
+        )
+    });
+    let learning = config
+        .noise
+        .learn_prefixes
+        .then(|| start_learning_prefixes(&config, &bot));
+    // Boxed: the platforms' futures (serenity's client above all) are large.
+    let result = Box::pin(run_platforms(
+        config.discord.as_ref(),
+        slack,
+        &bot,
+        shutdown,
+    ))
+    .await;
     if let Some(task) = learning {
         task.abort();
     }
@@ -50,13 +76,57 @@ pub async fn run_with(
     result
 }
 
+/// Runs Discord and Slack side by side until `shutdown`; the first to fail stops the other.
+async fn run_platforms(
+    discord: Option<&crate::config::DiscordConfig>,
+    slack: Option<crate::slack::Slack>,
+    bot: &Arc<Bot>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let stop = Arc::new(stop);
+    let external = tokio::spawn({
+        let stop = Arc::clone(&stop);
+        async move {
+            shutdown.await;
+            stop.send_replace(true);
+        }
+    });
+    let signal = || {
+        let mut stopped = stopped.clone();
+        async move {
+            let _ = stopped.wait_for(|stop| *stop).await;
+        }
+    };
+    let stop_on_error = |result: anyhow::Result<()>| {
+        if result.is_err() {
+            stop.send_replace(true);
+        }
+        result
+    };
+    let discord = async {
+        let Some(config) = discord else { return Ok(()) };
+        stop_on_error(crate::discord::run(config, Arc::clone(bot), signal()).await)
+    };
+    let slack = async {
+        let Some(slack) = slack else { return Ok(()) };
+        stop_on_error(slack.run(signal()).await)
+    };
+    let (discord, slack) = tokio::join!(discord, slack);
+    external.abort();
+    discord.and(slack)
+}
+
 /// Learns the organisation's reference prefixes in the background (unless they are pinned).
 fn start_learning_prefixes(config: &Config, bot: &Arc<Bot>) -> tokio::task::JoinHandle<()> {
     if config.noise.pinned_prefixes.is_some() {
         return tokio::spawn(async {});
     }
     let client = bot.lookup_service().client().clone();
-    tokio::spawn(crate::prefixes::keep_learning(Arc::clone(bot.prefixes()), client))
+    tokio::spawn(crate::prefixes::keep_learning(
+        Arc::clone(bot.prefixes()),
+        client,
+    ))
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM.

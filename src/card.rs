@@ -255,14 +255,27 @@ pub fn ticket_details(ticket: &Ticket, options: &CardOptions, now: OffsetDateTim
     }
 }
 
-/// The link to a ticket in the web app.
+/// The link to a ticket in the web app. The UUID and reference come from the API as any text,
+/// so they are percent-encoded: they can never end the link or add markup to a message.
 pub fn ticket_url(ticket: &Ticket, options: &CardOptions) -> String {
+    let (uuid, reference) = (url_encode(&ticket.uuid), url_encode(&ticket.reference));
     match &options.link_template {
-        Some(template) => template
-            .replace("{uuid}", &ticket.uuid)
-            .replace("{reference}", &ticket.reference),
-        None => format!("{}/tickets/{}", options.web_url.as_str().trim_end_matches('/'), ticket.uuid),
+        Some(template) => template.replace("{uuid}", &uuid).replace("{reference}", &reference),
+        None => format!("{}/tickets/{uuid}", options.web_url.as_str().trim_end_matches('/')),
     }
+}
+
+/// `value` with every byte but ASCII letters, digits and `-` percent-encoded (real UUIDs and
+/// references are unchanged).
+fn url_encode(value: &str) -> String {
+    value.bytes().fold(String::with_capacity(value.len()), |mut out, byte| {
+        if byte.is_ascii_alphanumeric() || byte == b'-' {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+        out
+    })
 }
 
 fn title(ticket: &Ticket) -> String {
@@ -394,6 +407,16 @@ mod tests {
         let options = CardOptions { link_template: Some("https://s.example/t/{reference}".into()), ..CardOptions::default() };
         let card = ticket_card(&example(), &options, datetime!(2026-01-13 00:00 UTC));
         assert_eq!(card.url, "https://s.example/t/VEN1-000079");
+    }
+
+    #[test]
+    fn ticket_data_is_percent_encoded_in_links() {
+        let mut ticket = example();
+        ticket.uuid = "x) [click](http://evil.example) <@1>".into();
+        ticket.reference = "A/../B".into();
+        assert_eq!(ticket_url(&ticket, &CardOptions::default()), "https://app.xalantis.com/tickets/x%29%20%5Bclick%5D%28http%3A%2F%2Fevil%2Eexample%29%20%3C%401%3E");
+        let options = CardOptions { link_template: Some("https://s.example/t/{reference}".into()), ..CardOptions::default() };
+        assert_eq!(ticket_url(&ticket, &options), "https://s.example/t/A%2F%2E%2E%2FB");
     }
 
     #[test]

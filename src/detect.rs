@@ -55,17 +55,21 @@ pub const DEFAULT_REFERENCE_PATTERN: &str = r"[A-Z][A-Z0-9]*-[0-9]+(?:-[0-9]+)?"
 /// deliberately conservative: a wrongly rejected prefix hides real tickets, while a stray lookup
 /// only costs one cached not-found answer. [`Detector::parse_ticket_id`] ignores it, since the
 /// user asked for that ticket explicitly.
+#[rustfmt::skip]
 pub const NON_TICKET_PREFIXES: &[&str] = &[
     // Character encodings.
-    "UTF", "UCS", "ISO", "KOI8", // Standards bodies and documents.
+    "UTF", "UCS", "ISO", "KOI8",
+    // Standards bodies and documents.
     "RFC", "IEC", "IEEE", "ECMA", "ANSI", "NIST", "FIPS", "PCI", "SOC", "PEP",
     // Security advisories and weakness catalogues.
-    "CVE", "CWE", "GHSA", "RUSTSEC", // Hashes, checksums, ciphers, encodings of binary data.
+    "CVE", "CWE", "GHSA", "RUSTSEC",
+    // Hashes, checksums, ciphers, encodings of binary data.
     "SHA", "SHA1", "SHA2", "SHA3", "MD5", "CRC", "AES", "RSA", "HMAC", "BASE",
     // Protocols, interfaces and their versions.
     "TLS", "SSL", "DTLS", "HTTP", "IPV4", "IPV6", "WPA", "WPA2", "WPA3", "USB", "DDR", "MPEG",
     // Time zones written as offsets.
-    "UTC", "GMT", // Other everyday names with numbers.
+    "UTC", "GMT",
+    // Other everyday names with numbers.
     "COVID",
 ];
 
@@ -332,9 +336,9 @@ fn could_be_uuid_dash(bytes: &[u8], dash: usize) -> bool {
     dash >= 4 && hex(bytes.get(dash - 4..dash)) && hex(bytes.get(dash + 1..dash + 5))
 }
 
-/// A digit after, and before it a run of `[A-Z0-9]` that starts with a letter and is not a
-/// well-known non-ticket prefix. (Within a longer run the default pattern would match glued to
-/// a word character.) Linear over a whole text: the runs before successive dashes are disjoint.
+/// A digit after, and before it a run of `[A-Z0-9]` that starts with a letter (else the match
+/// would be glued to a digit) and is not a well-known non-ticket prefix. Linear over a whole
+/// text: the runs before successive dashes are disjoint.
 fn could_be_reference_dash(bytes: &[u8], dash: usize) -> bool {
     if !bytes.get(dash + 1).is_some_and(u8::is_ascii_digit) {
         return false;

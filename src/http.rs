@@ -34,12 +34,17 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// `GET /healthz` and `GET /metrics`, reading `ops`.
 pub fn ops_router(ops: Ops) -> Router {
-    Router::new().route("/healthz", get(healthz)).route("/metrics", get(metrics)).with_state(ops)
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .with_state(ops)
 }
 
 /// Binds `address` (`HTTP_BIND`), with an error that names it.
 pub async fn bind(address: SocketAddr) -> anyhow::Result<TcpListener> {
-    TcpListener::bind(address).await.with_context(|| format!("cannot listen on HTTP_BIND={address}"))
+    TcpListener::bind(address)
+        .await
+        .with_context(|| format!("cannot listen on HTTP_BIND={address}"))
 }
 
 /// Serves `router` on `listener` until `shutdown` resolves, then finishes the requests in flight.
@@ -48,9 +53,14 @@ pub async fn serve(
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let address = listener.local_addr().context("the HTTP listener has no address")?;
+    let address = listener
+        .local_addr()
+        .context("the HTTP listener has no address")?;
     tracing::info!(%address, "serving /healthz and /metrics on http://{address}");
-    axum::serve(listener, router).with_graceful_shutdown(shutdown).await.context("the HTTP server failed")
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("the HTTP server failed")
 }
 
 /// [`serve`] in a task, stopped with [`Server::stop`].
@@ -78,7 +88,9 @@ impl Server {
             Ok(Ok(Err(error))) => tracing::warn!("{error:#}"),
             Ok(Err(error)) => tracing::warn!(%error, "the HTTP server task failed"),
             Err(_) => {
-                tracing::warn!("HTTP connections still open after {SHUTDOWN_GRACE:?}: closing them");
+                tracing::warn!(
+                    "HTTP connections still open after {SHUTDOWN_GRACE:?}: closing them"
+                );
                 self.task.abort();
             }
         }
@@ -95,7 +107,7 @@ async fn healthz(State(ops): State<Ops>) -> (StatusCode, String) {
     }
 }
 
-/// Every metric, OpenMetrics text.
+/// Every metric, as `OpenMetrics` text.
 async fn metrics(State(ops): State<Ops>) -> Response {
     ([(header::CONTENT_TYPE, CONTENT_TYPE)], ops.metrics.encode()).into_response()
 }

@@ -154,6 +154,25 @@ struct Shared {
 }
 
 impl Shared {
+    fn new(options: Options, gateway_url: String) -> Self {
+        Self {
+            options,
+            gateway_url,
+            gateway: Mutex::default(),
+            store: Mutex::default(),
+            requests: Mutex::default(),
+            feeds: Mutex::default(),
+            violations: Mutex::default(),
+            faults: Mutex::default(),
+            identifies: Mutex::default(),
+            client_closes: Mutex::default(),
+            counters: Counters::default(),
+            acks: AtomicBool::new(true),
+            next_id: AtomicU64::new(first_snowflake()),
+            changes: watch::Sender::new(()),
+        }
+    }
+
     fn gateway(&self) -> MutexGuard<'_, Gateway> {
         self.gateway.lock().expect("gateway lock")
     }
@@ -207,7 +226,10 @@ pub struct FakeDiscord {
 impl Drop for FakeDiscord {
     fn drop(&mut self) {
         self.server.abort();
-        self.shared.gateway().drop_all(Some(1001));
+        // A test that panicked while holding the lock must not turn this into an abort.
+        if let Ok(mut gateway) = self.shared.gateway.lock() {
+            gateway.drop_all(Some(1001));
+        }
     }
 }
 
@@ -248,26 +270,5 @@ impl FakeDiscord {
     /// The gateway URL handed out by `GET /api/v10/gateway`.
     pub fn gateway_url(&self) -> &str {
         &self.shared.gateway_url
-    }
-}
-
-impl Shared {
-    fn new(options: Options, gateway_url: String) -> Self {
-        Self {
-            options,
-            gateway_url,
-            gateway: Mutex::default(),
-            store: Mutex::default(),
-            requests: Mutex::default(),
-            feeds: Mutex::default(),
-            violations: Mutex::default(),
-            faults: Mutex::default(),
-            identifies: Mutex::default(),
-            client_closes: Mutex::default(),
-            counters: Counters::default(),
-            acks: AtomicBool::new(true),
-            next_id: AtomicU64::new(first_snowflake()),
-            changes: watch::Sender::new(()),
-        }
     }
 }

@@ -176,7 +176,7 @@ impl Handler {
     /// A gateway session started (READY or RESUMED): healthy again, and a reconnection counted.
     fn on_gateway_up(&self) {
         let ops = self.bot.ops();
-        if ops.health.gateway_up() {
+        if ops.health.session_started(Platform::Discord) {
             ops.metrics.gateway_reconnected(Platform::Discord);
         }
     }
@@ -248,7 +248,7 @@ impl EventHandler for Handler {
 
     async fn shard_stage_update(&self, _ctx: Context, event: ShardStageUpdateEvent) {
         tracing::debug!(old = ?event.old, new = ?event.new, "Discord gateway stage changed");
-        self.bot.ops().health.set_gateway_connected(event.new == ConnectionStage::Connected);
+        self.bot.ops().health.set_connected(Platform::Discord, event.new == ConnectionStage::Connected);
     }
 
     async fn message(&self, ctx: Context, msg: Message) {

@@ -50,6 +50,7 @@ pub async fn run(
     bot: Arc<Bot>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    bot.ops().health.expect(crate::telemetry::metrics::Platform::Discord);
     let gate = Arc::new(Gate::default());
     let handler = handler::Handler::new(bot, config, Arc::clone(&gate));
     let mut client = ClientBuilder::new_with_http(http_client(config), intents())

@@ -215,7 +215,8 @@ fn details_fields(details: &Details) -> Vec<EmbedField> {
     for (label, at) in &details.sla {
         fields.push(field(label, &format!("<t:{}:f>", at.unix_timestamp())));
     }
-    for (key, value) in &details.custom_fields {
+    // Discord rejects a field without a name.
+    for (key, value) in details.custom_fields.iter().filter(|(key, _)| !key.trim().is_empty()) {
         fields.push(field(&escape_markdown(&crate::card::humanize(key)), &escape_markdown(value)));
     }
     fields
@@ -307,10 +308,12 @@ fn footer(card: &Card) -> String {
 }
 
 /// Makes a message's embeds fit Discord: at most [`EMBEDS_PER_MESSAGE`], and together within
-/// [`MESSAGE_EMBEDS_TOTAL_LIMIT`] (descriptions go first, then optional fields, then titles are cut).
+/// [`MESSAGE_EMBEDS_TOTAL_LIMIT`] (descriptions go first, then optional fields, then titles are
+/// cut, then the longest field values).
 pub fn fit_embeds(mut embeds: Vec<Embed>) -> Vec<Embed> {
     embeds.truncate(EMBEDS_PER_MESSAGE);
-    let shrinkers: [fn(&mut Embed) -> bool; 3] = [drop_description, drop_last_optional_field, shorten_title];
+    let shrinkers: [fn(&mut Embed) -> bool; 4] =
+        [drop_description, drop_last_optional_field, shorten_title, shorten_longest_field];
     for shrink in shrinkers {
         while total_len(&embeds) > MESSAGE_EMBEDS_TOTAL_LIMIT {
             let Some(largest) = embeds.iter_mut().max_by_key(|e| e.counted_len()) else { return embeds };
@@ -333,6 +336,16 @@ fn drop_description(embed: &mut Embed) -> bool {
 /// The first four fields (status, priority, assignee, due) are what a card is for; keep them.
 fn drop_last_optional_field(embed: &mut Embed) -> bool {
     embed.fields.len() > 4 && embed.fields.pop().is_some()
+}
+
+/// The last resort, for values of absurd length (a 1,000-character assignee name on ten cards).
+fn shorten_longest_field(embed: &mut Embed) -> bool {
+    let Some(field) = embed.fields.iter_mut().max_by_key(|f| discord_len(&f.value)) else { return false };
+    let len = discord_len(&field.value);
+    len > 64 && {
+        field.value = truncate(&field.value, len / 2);
+        true
+    }
 }
 
 fn shorten_title(embed: &mut Embed) -> bool {

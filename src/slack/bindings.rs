@@ -25,7 +25,12 @@ pub struct Bindings(Cache<MessageKey, String>);
 
 impl Default for Bindings {
     fn default() -> Self {
-        Self(Cache::builder().max_capacity(MAX_BINDINGS).time_to_live(BINDING_TTL).build())
+        Self(
+            Cache::builder()
+                .max_capacity(MAX_BINDINGS)
+                .time_to_live(BINDING_TTL)
+                .build(),
+        )
     }
 }
 

@@ -16,7 +16,8 @@ use serde::Deserialize;
 use url::Url;
 
 use super::handler::Handler;
-use super::render::{Buttons, SlackCards, card_blocks, escape_mrkdwn, notice, truncate};
+use super::mrkdwn::{escape_mrkdwn, truncate};
+use super::render::{Buttons, SlackCards, card_blocks, notice};
 use super::web::ResponseMessage;
 use crate::bot::TicketAnswer;
 use crate::card::Layout;
@@ -26,7 +27,7 @@ use crate::telemetry::metrics::ReplyKind;
 pub const COMMAND: &str = "/ticket";
 /// A lookup still running after this long is answered through `response_url` instead (Slack
 /// wants the acknowledgement within 3 seconds).
-pub const ACK_BUDGET: Duration = Duration::from_millis(2000);
+pub const ACK_BUDGET: Duration = Duration::from_secs(2);
 /// Longest input echoed back in a message.
 const ECHO_LIMIT: usize = 100;
 
@@ -49,22 +50,29 @@ pub struct SlashCommand {
 impl SlashCommand {
     /// Reads the form-encoded body of an HTTP slash command request.
     pub fn from_form(body: &[u8]) -> Option<Self> {
-        let fields: serde_json::Map<String, serde_json::Value> =
-            url::form_urlencoded::parse(body).map(|(k, v)| (k.into_owned(), v.into_owned().into())).collect();
+        let fields: serde_json::Map<String, serde_json::Value> = url::form_urlencoded::parse(body)
+            .map(|(k, v)| (k.into_owned(), v.into_owned().into()))
+            .collect();
         serde_json::from_value(fields.into()).ok()
     }
 }
 
 /// The answer to `/ticket` with no input.
 pub fn usage_message() -> ResponseMessage {
-    ephemeral(&notice("Usage: `/ticket VEN1-000079`, with a ticket reference, UUID or link."))
+    ephemeral(&notice(
+        "Usage: `/ticket VEN1-000079`, with a ticket reference, UUID or link.",
+    ))
 }
 
 /// The ephemeral answer to a lookup: the card with Open, Refresh and "Share in channel", or a
 /// short, honest sentence.
 pub fn answer_message(answer: &TicketAnswer) -> ResponseMessage {
     match answer {
-        TicketAnswer::Found(card) => ephemeral(&card_blocks(std::slice::from_ref(card.as_ref()), Layout::Full, Buttons::Ephemeral)),
+        TicketAnswer::Found(card) => ephemeral(&card_blocks(
+            std::slice::from_ref(card.as_ref()),
+            Layout::Full,
+            Buttons::Ephemeral,
+        )),
         _ => ephemeral(&notice(&problem_text(answer).unwrap_or_default())),
     }
 }
@@ -103,17 +111,21 @@ impl Handler {
         let handler = Arc::clone(self);
         let text = command.text.clone();
         let mut lookup = tokio::spawn(async move { handler.bot.answer(&text).await });
-        match tokio::time::timeout(ACK_BUDGET, &mut lookup).await {
-            Ok(answer) => Some(answer.map_or_else(|_| lookup_crashed(), |answer| answer_message(&answer))),
-            Err(_) => {
-                let handler = Arc::clone(self);
-                self.spawn(async move {
-                    let message = lookup.await.map_or_else(|_| lookup_crashed(), |answer| answer_message(&answer));
-                    handler.respond(command.response_url.as_deref(), &message).await;
-                });
-                None
-            }
+        if let Ok(answer) = tokio::time::timeout(ACK_BUDGET, &mut lookup).await {
+            return Some(
+                answer.map_or_else(|_| lookup_crashed(), |answer| answer_message(&answer)),
+            );
         }
+        let handler = Arc::clone(self);
+        self.spawn(async move {
+            let message = lookup
+                .await
+                .map_or_else(|_| lookup_crashed(), |answer| answer_message(&answer));
+            handler
+                .respond(command.response_url.as_deref(), &message)
+                .await;
+        });
+        None
     }
 
     /// Posts `message` to a `response_url`, counting and logging the outcome.
@@ -131,7 +143,9 @@ impl Handler {
 }
 
 fn lookup_crashed() -> ResponseMessage {
-    ephemeral(&notice("Something went wrong looking that ticket up; try again shortly."))
+    ephemeral(&notice(
+        "Something went wrong looking that ticket up; try again shortly.",
+    ))
 }
 
 #[cfg(test)]
@@ -141,17 +155,32 @@ mod tests {
 
     #[test]
     fn a_form_body_is_read_as_a_command() {
-        let command = SlashCommand::from_form(b"command=%2Fticket&text=VEN1-000079&response_url=http%3A%2F%2Fx%2Fh%2F1&user_id=U1").unwrap();
-        assert_eq!((command.command.as_str(), command.text.as_str()), ("/ticket", "VEN1-000079"));
+        let command = SlashCommand::from_form(
+            b"command=%2Fticket&text=VEN1-000079&response_url=http%3A%2F%2Fx%2Fh%2F1&user_id=U1",
+        )
+        .unwrap();
+        assert_eq!(
+            (command.command.as_str(), command.text.as_str()),
+            ("/ticket", "VEN1-000079")
+        );
         assert_eq!(command.response_url.as_deref(), Some("http://x/h/1"));
     }
 
     #[test]
     fn problems_are_told_honestly_and_safely() {
         let failed = answer_message(&TicketAnswer::Failed(XalantisError::Timeout));
-        assert_eq!(failed.text.as_deref(), Some("Xalantis did not answer in time; try again shortly."));
+        assert_eq!(
+            failed.text.as_deref(),
+            Some("Xalantis did not answer in time; try again shortly.")
+        );
         let hostile = answer_message(&TicketAnswer::NotFound("<!channel>".into()));
-        assert_eq!(hostile.text.as_deref(), Some("No ticket &lt;!channel&gt; found."));
-        assert_eq!(answer_message(&TicketAnswer::NotATicket).response_type, Some("ephemeral"));
+        assert_eq!(
+            hostile.text.as_deref(),
+            Some("No ticket &lt;!channel&gt; found.")
+        );
+        assert_eq!(
+            answer_message(&TicketAnswer::NotATicket).response_type,
+            Some("ephemeral")
+        );
     }
 }

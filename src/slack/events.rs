@@ -10,8 +10,8 @@
 //! let body = r#"{"type":"event_callback","event_id":"Ev1","event":
 //!     {"type":"message","channel":"C1","user":"U1","text":"see VEN1-000079","ts":"1.2"}}"#;
 //! let Ok(Delivery::EventCallback(callback)) = serde_json::from_str(body) else { panic!() };
-//! let Event::Message(message) = callback.event else { panic!() };
-//! assert!(matches!(classify(&message, "UBOT"), MessageAction::New(_)));
+//! let Event::Message(message) = &callback.event else { panic!() };
+//! assert!(matches!(classify(message, "UBOT"), MessageAction::New(_)));
 //! ```
 
 use serde::Deserialize;
@@ -28,7 +28,7 @@ pub enum Delivery {
         challenge: String,
     },
     /// An event.
-    EventCallback(EventCallback),
+    EventCallback(Box<EventCallback>),
     /// Anything else (`app_rate_limited`, …): acknowledged and ignored.
     #[serde(other)]
     Other,
@@ -137,24 +137,39 @@ pub enum MessageAction {
 
 /// Decides what `event` asks of the bot, whose own user id is `me`.
 pub fn classify(event: &MessageEvent, me: &str) -> MessageAction {
-    let Some(channel) = event.channel.as_deref() else { return MessageAction::Ignore };
+    let Some(channel) = event.channel.as_deref() else {
+        return MessageAction::Ignore;
+    };
     match event.subtype.as_deref() {
         None | Some("thread_broadcast" | "file_share" | "me_message") => {
             source(channel, event, me).map_or(MessageAction::Ignore, MessageAction::New)
         }
         Some("message_changed") => edited(channel, event, me),
         Some("message_deleted") => {
-            let ts = event.deleted_ts.clone().or_else(|| event.previous_message.as_ref()?.ts.clone());
-            ts.map_or(MessageAction::Ignore, |ts| MessageAction::Deleted(MessageKey { channel: channel.to_owned(), ts }))
+            let ts = event
+                .deleted_ts
+                .clone()
+                .or_else(|| event.previous_message.as_ref()?.ts.clone());
+            ts.map_or(MessageAction::Ignore, |ts| {
+                MessageAction::Deleted(MessageKey {
+                    channel: channel.to_owned(),
+                    ts,
+                })
+            })
         }
         Some(_) => MessageAction::Ignore,
     }
 }
 
 fn edited(channel: &str, event: &MessageEvent, me: &str) -> MessageAction {
-    let Some(after) = event.message.as_deref() else { return MessageAction::Ignore };
+    let Some(after) = event.message.as_deref() else {
+        return MessageAction::Ignore;
+    };
     // Slack also reports unfurls and reply counts as edits: only a new text is an edit.
-    let before = event.previous_message.as_deref().and_then(|m| m.text.as_deref());
+    let before = event
+        .previous_message
+        .as_deref()
+        .and_then(|m| m.text.as_deref());
     if before == after.text.as_deref() {
         return MessageAction::Ignore;
     }
@@ -169,7 +184,14 @@ fn source(channel: &str, message: &MessageEvent, me: &str) -> Option<Source> {
     }
     let ts = message.ts.clone()?;
     let thread_ts = message.thread_ts.clone().filter(|parent| *parent != ts);
-    Some(Source { key: MessageKey { channel: channel.to_owned(), ts }, thread_ts, text: message.text.clone().unwrap_or_default() })
+    Some(Source {
+        key: MessageKey {
+            channel: channel.to_owned(),
+            ts,
+        },
+        thread_ts,
+        text: message.text.clone().unwrap_or_default(),
+    })
 }
 
 #[cfg(test)]
@@ -185,8 +207,12 @@ mod tests {
 
     #[test]
     fn a_person_s_thread_reply_is_answered_in_the_same_thread() {
-        let reply = event(r#"{"type":"message","channel":"C1","user":"U1","text":"VEN1-1","ts":"2.0","thread_ts":"1.0"}"#);
-        let MessageAction::New(source) = classify(&reply, "UBOT") else { panic!() };
+        let reply = event(
+            r#"{"type":"message","channel":"C1","user":"U1","text":"VEN1-1","ts":"2.0","thread_ts":"1.0"}"#,
+        );
+        let MessageAction::New(source) = classify(&reply, "UBOT") else {
+            panic!()
+        };
         assert_eq!((source.thread(), source.key.ts.as_str()), ("1.0", "2.0"));
     }
 
@@ -198,7 +224,11 @@ mod tests {
             r#"{"type":"message","channel":"C1","user":"UBOT","text":"VEN1-1","ts":"1.0"}"#,
             r#"{"type":"message","subtype":"channel_join","channel":"C1","user":"U1","text":"joined","ts":"1.0"}"#,
         ] {
-            assert_eq!(classify(&event(json), "UBOT"), MessageAction::Ignore, "{json}");
+            assert_eq!(
+                classify(&event(json), "UBOT"),
+                MessageAction::Ignore,
+                "{json}"
+            );
         }
     }
 
@@ -207,23 +237,47 @@ mod tests {
         let edit = r#"{"type":"message","subtype":"message_changed","channel":"C1","ts":"9.0",
             "message":{"user":"U1","text":"VEN1-2","ts":"1.0","thread_ts":"0.5"},
             "previous_message":{"user":"U1","text":"VEN1-1","ts":"1.0"}}"#;
-        let MessageAction::Edited(source) = classify(&event(edit), "UBOT") else { panic!() };
-        assert_eq!((source.key.ts.as_str(), source.thread(), source.text.as_str()), ("1.0", "0.5", "VEN1-2"));
+        let MessageAction::Edited(source) = classify(&event(edit), "UBOT") else {
+            panic!()
+        };
+        assert_eq!(
+            (
+                source.key.ts.as_str(),
+                source.thread(),
+                source.text.as_str()
+            ),
+            ("1.0", "0.5", "VEN1-2")
+        );
         let unfurl = edit.replace("VEN1-1", "VEN1-2");
         assert_eq!(classify(&event(&unfurl), "UBOT"), MessageAction::Ignore);
     }
 
     #[test]
     fn a_deleted_message_names_its_ts() {
-        let deleted = event(r#"{"type":"message","subtype":"message_deleted","channel":"C1","ts":"9.0","deleted_ts":"1.0"}"#);
-        assert_eq!(classify(&deleted, "UBOT"), MessageAction::Deleted(MessageKey { channel: "C1".into(), ts: "1.0".into() }));
+        let deleted = event(
+            r#"{"type":"message","subtype":"message_deleted","channel":"C1","ts":"9.0","deleted_ts":"1.0"}"#,
+        );
+        assert_eq!(
+            classify(&deleted, "UBOT"),
+            MessageAction::Deleted(MessageKey {
+                channel: "C1".into(),
+                ts: "1.0".into()
+            })
+        );
     }
 
     #[test]
     fn unknown_events_and_deliveries_are_read_without_error() {
-        let other: Delivery = serde_json::from_str(r#"{"type":"app_rate_limited","team_id":"T1"}"#).unwrap();
+        let other: Delivery =
+            serde_json::from_str(r#"{"type":"app_rate_limited","team_id":"T1"}"#).unwrap();
         assert!(matches!(other, Delivery::Other));
-        let callback: Delivery = serde_json::from_str(r#"{"type":"event_callback","event_id":"Ev","event":{"type":"reaction_added"}}"#).unwrap();
-        assert!(matches!(callback, Delivery::EventCallback(EventCallback { event: Event::Other, .. })));
+        let callback: Delivery = serde_json::from_str(
+            r#"{"type":"event_callback","event_id":"Ev","event":{"type":"reaction_added"}}"#,
+        )
+        .unwrap();
+        let Delivery::EventCallback(callback) = callback else {
+            panic!("not a callback")
+        };
+        assert!(matches!(callback.event, Event::Other));
     }
 }

@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use moka::sync::Cache;
 use slack_morphism::prelude::{
-    SlackApiChatDeleteRequest, SlackApiChatPostMessageRequest, SlackApiChatUpdateRequest, SlackMessageContent, SlackTs,
+    SlackApiChatDeleteRequest, SlackApiChatPostMessageRequest, SlackApiChatUpdateRequest,
+    SlackMessageContent, SlackTs,
 };
 
 use super::bindings::{Bindings, MessageKey};
@@ -37,15 +38,28 @@ pub struct Handler {
 
 impl std::fmt::Debug for Handler {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Handler").field("me", &self.me).field("bindings", &self.bindings).finish_non_exhaustive()
+        f.debug_struct("Handler")
+            .field("me", &self.me)
+            .field("bindings", &self.bindings)
+            .finish_non_exhaustive()
     }
 }
 
 impl Handler {
     /// A handler answering as `me` through `web`, admitting work through `gate`.
     pub fn new(bot: Arc<Bot>, web: WebApi, me: Identity, gate: Arc<Gate>) -> Arc<Self> {
-        let deliveries = Cache::builder().max_capacity(MAX_DELIVERIES).time_to_live(DELIVERY_TTL).build();
-        Arc::new(Self { bot, web, me, bindings: Bindings::default(), deliveries, gate })
+        let deliveries = Cache::builder()
+            .max_capacity(MAX_DELIVERIES)
+            .time_to_live(DELIVERY_TTL)
+            .build();
+        Arc::new(Self {
+            bot,
+            web,
+            me,
+            bindings: Bindings::default(),
+            deliveries,
+            gate,
+        })
     }
 
     /// Takes one event delivery: a retry of an event already taken is dropped, the rest is
@@ -72,7 +86,10 @@ impl Handler {
 
     /// True the first time `event_id` is seen.
     fn first_delivery(&self, event_id: &str) -> bool {
-        self.deliveries.entry(event_id.to_owned()).or_insert(()).is_fresh()
+        self.deliveries
+            .entry(event_id.to_owned())
+            .or_insert(())
+            .is_fresh()
     }
 
     /// Runs `work` in a task holding a gate pass; dropped once shutdown has begun.
@@ -100,17 +117,24 @@ impl Handler {
     }
 
     async fn answer_new(&self, source: &Source) {
-        let Some(cards) = self.cards_for_text(&source.text).await else { return };
+        let Some(cards) = self.cards_for_text(&source.text).await else {
+            return;
+        };
         let message = card_blocks(&cards, layout_for(cards.len(), false), Buttons::Public);
-        let request = SlackApiChatPostMessageRequest::new(source.key.channel.clone().into(), content(message))
-            .with_thread_ts(SlackTs::new(source.thread().to_owned()))
-            .with_unfurl_links(false)
-            .with_unfurl_media(false);
+        let request = SlackApiChatPostMessageRequest::new(
+            source.key.channel.clone().into(),
+            content(message),
+        )
+        .with_thread_ts(SlackTs::new(source.thread().to_owned()))
+        .with_unfurl_links(false)
+        .with_unfurl_media(false);
         let posted = self.web.post_message(&request).await;
         self.count(ReplyKind::Message, posted.as_ref());
         match posted {
             Ok(ts) => self.bindings.bind(source.key.clone(), ts.0),
-            Err(error) => tracing::warn!(%error, channel = %source.key.channel, "could not post a ticket card"),
+            Err(error) => {
+                tracing::warn!(%error, channel = %source.key.channel, "could not post a ticket card");
+            }
         }
     }
 
@@ -121,7 +145,10 @@ impl Handler {
         if mentions.is_empty() {
             return None;
         }
-        self.bot.ops().metrics.mentions_detected(Platform::Slack, mentions.len());
+        self.bot
+            .ops()
+            .metrics
+            .mentions_detected(Platform::Slack, mentions.len());
         let bare: Vec<_> = mentions.into_iter().filter(|m| !m.via_link).collect();
         if bare.is_empty() {
             return None;
@@ -136,7 +163,11 @@ impl Handler {
             return;
         };
         let message = card_blocks(&cards, layout_for(cards.len(), false), Buttons::Public);
-        let request = SlackApiChatUpdateRequest::new(source.key.channel.clone().into(), content(message), SlackTs::new(reply_ts));
+        let request = SlackApiChatUpdateRequest::new(
+            source.key.channel.clone().into(),
+            content(message),
+            SlackTs::new(reply_ts),
+        );
         let updated = self.web.update(&request).await;
         self.count(ReplyKind::Edit, updated.as_ref());
         if let Err(error) = updated {
@@ -145,8 +176,11 @@ impl Handler {
     }
 
     async fn delete_reply(&self, source: &MessageKey) {
-        let Some(reply_ts) = self.bindings.remove(source) else { return };
-        let request = SlackApiChatDeleteRequest::new(source.channel.clone().into(), SlackTs::new(reply_ts));
+        let Some(reply_ts) = self.bindings.remove(source) else {
+            return;
+        };
+        let request =
+            SlackApiChatDeleteRequest::new(source.channel.clone().into(), SlackTs::new(reply_ts));
         let deleted = self.web.delete(&request).await;
         self.count(ReplyKind::Delete, deleted.as_ref());
         if let Err(error) = deleted {
@@ -166,5 +200,7 @@ impl Handler {
 
 /// The message content of rendered cards.
 pub(super) fn content(cards: SlackCards) -> SlackMessageContent {
-    SlackMessageContent::new().with_text(cards.text).with_blocks(cards.blocks)
+    SlackMessageContent::new()
+        .with_text(cards.text)
+        .with_blocks(cards.blocks)
 }

@@ -47,14 +47,19 @@ pub fn router(handler: Arc<Handler>, verifier: Verifier) -> Router {
 impl Routes {
     /// `Err` with the response to send when the request is unsigned, forged or replayed, or
     /// when the bot is shutting down (Slack retries elsewhere or later).
-    fn admit(&self, headers: &HeaderMap, body: &[u8]) -> Result<(), Response> {
+    fn admit(&self, headers: &HeaderMap, body: &[u8]) -> Result<(), (StatusCode, &'static str)> {
         let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-        if let Err(error) = self.verifier.verify(header(TIMESTAMP_HEADER), header(SIGNATURE_HEADER), body, unix_now()) {
+        if let Err(error) = self.verifier.verify(
+            header(TIMESTAMP_HEADER),
+            header(SIGNATURE_HEADER),
+            body,
+            unix_now(),
+        ) {
             tracing::warn!(%error, "refused a Slack request");
-            return Err((StatusCode::UNAUTHORIZED, "invalid Slack signature\n").into_response());
+            return Err((StatusCode::UNAUTHORIZED, "invalid Slack signature\n"));
         }
         if self.handler.shutting_down() {
-            return Err(StatusCode::SERVICE_UNAVAILABLE.into_response());
+            return Err((StatusCode::SERVICE_UNAVAILABLE, "shutting down\n"));
         }
         Ok(())
     }
@@ -62,12 +67,14 @@ impl Routes {
 
 async fn events(State(routes): State<Routes>, headers: HeaderMap, body: Bytes) -> Response {
     if let Err(refused) = routes.admit(&headers, &body) {
-        return refused;
+        return refused.into_response();
     }
     match serde_json::from_slice::<Delivery>(&body) {
-        Ok(Delivery::UrlVerification { challenge }) => Json(json!({ "challenge": challenge })).into_response(),
+        Ok(Delivery::UrlVerification { challenge }) => {
+            Json(json!({ "challenge": challenge })).into_response()
+        }
         Ok(Delivery::EventCallback(callback)) => {
-            routes.handler.on_event(callback);
+            routes.handler.on_event(*callback);
             StatusCode::OK.into_response()
         }
         Ok(Delivery::Other) => StatusCode::OK.into_response(),
@@ -77,9 +84,11 @@ async fn events(State(routes): State<Routes>, headers: HeaderMap, body: Bytes) -
 
 async fn commands(State(routes): State<Routes>, headers: HeaderMap, body: Bytes) -> Response {
     if let Err(refused) = routes.admit(&headers, &body) {
-        return refused;
+        return refused.into_response();
     }
-    let Some(command) = SlashCommand::from_form(&body) else { return bad_request(&"not a slash command form") };
+    let Some(command) = SlashCommand::from_form(&body) else {
+        return bad_request(&"not a slash command form");
+    };
     match routes.handler.on_command(command).await {
         Some(answer) => Json(answer).into_response(),
         None => StatusCode::OK.into_response(),
@@ -88,9 +97,11 @@ async fn commands(State(routes): State<Routes>, headers: HeaderMap, body: Bytes)
 
 async fn interactions(State(routes): State<Routes>, headers: HeaderMap, body: Bytes) -> Response {
     if let Err(refused) = routes.admit(&headers, &body) {
-        return refused;
+        return refused.into_response();
     }
-    let Some(interaction) = Interaction::from_form(&body) else { return bad_request(&"not an interaction payload") };
+    let Some(interaction) = Interaction::from_form(&body) else {
+        return bad_request(&"not an interaction payload");
+    };
     routes.handler.on_interaction(interaction);
     StatusCode::OK.into_response()
 }

@@ -16,14 +16,19 @@ use serde::Deserialize;
 
 use super::commands::ephemeral;
 use super::handler::Handler;
-use super::render::{Buttons, REFRESH_ACTION, REFRESH_UNFURL_ACTION, SHARE_ACTION, card_blocks, notice};
+use super::render::{
+    Buttons, REFRESH_ACTION, REFRESH_UNFURL_ACTION, SHARE_ACTION, card_blocks, notice,
+};
 use super::web::ResponseMessage;
 use crate::card::layout_for;
 use crate::detect::TicketId;
 use crate::lookup::Freshness;
 
 /// Told to the clicker when a Refresh finds fewer tickets than the card shows.
-pub const REFRESH_FAILED: &str = "Could not refresh these tickets right now; the card is unchanged.";
+pub const REFRESH_FAILED: &str =
+    "Could not refresh these tickets right now; the card is unchanged.";
+/// Told to the clicker when "Share in channel" cannot look the ticket up.
+pub const SHARE_FAILED: &str = "Could not share this ticket right now; try again shortly.";
 
 /// An interaction payload (the `payload` form field over HTTP, or a Socket Mode payload).
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -92,14 +97,29 @@ pub enum Click {
 impl Interaction {
     /// What the first clicked button asks for.
     pub fn click(&self) -> Click {
-        let Some(action) = self.actions.first().filter(|_| self.kind == "block_actions") else { return Click::Nothing };
+        let Some(action) = self
+            .actions
+            .first()
+            .filter(|_| self.kind == "block_actions")
+        else {
+            return Click::Nothing;
+        };
         let value = action.value.as_deref().unwrap_or_default();
         let container = self.container.clone().unwrap_or_default();
         match action.action_id.as_str() {
-            REFRESH_ACTION => Click::Refresh { ids: ticket_ids(value), ephemeral: container.is_ephemeral },
-            SHARE_ACTION => Click::Share { ids: ticket_ids(value) },
+            REFRESH_ACTION => Click::Refresh {
+                ids: ticket_ids(value),
+                ephemeral: container.is_ephemeral,
+            },
+            SHARE_ACTION => Click::Share {
+                ids: ticket_ids(value),
+            },
             REFRESH_UNFURL_ACTION => match (container.channel_id, container.message_ts) {
-                (Some(channel), Some(ts)) => Click::RefreshUnfurl { url: value.to_owned(), channel, ts },
+                (Some(channel), Some(ts)) => Click::RefreshUnfurl {
+                    url: value.to_owned(),
+                    channel,
+                    ts,
+                },
                 _ => Click::Nothing,
             },
             _ => Click::Nothing,
@@ -132,13 +152,19 @@ impl Handler {
             return;
         }
         let handler = Arc::clone(self);
-        self.spawn(async move { handler.on_click(click, interaction.response_url.as_deref()).await });
+        self.spawn(async move {
+            handler
+                .on_click(click, interaction.response_url.as_deref())
+                .await;
+        });
     }
 
     async fn on_click(&self, click: Click, response_url: Option<&str>) {
         match click {
             Click::Refresh { ids, ephemeral } => self.refresh(ids, ephemeral, response_url).await,
-            Click::RefreshUnfurl { url, channel, ts } => self.refresh_unfurl(&url, &channel, &ts).await,
+            Click::RefreshUnfurl { url, channel, ts } => {
+                self.refresh_unfurl(&url, &channel, &ts).await;
+            }
             Click::Share { ids } => self.share(ids, response_url).await,
             Click::Nothing => {}
         }
@@ -149,12 +175,24 @@ impl Handler {
         let wanted = ids.len();
         let cards = self.bot.cards_for_ids(ids, Freshness::Fresh).await;
         if cards.is_empty() || cards.len() != wanted {
-            let note = ResponseMessage { replace_original: Some(false), ..ephemeral(&notice(REFRESH_FAILED)) };
+            let note = ResponseMessage {
+                replace_original: Some(false),
+                ..ephemeral(&notice(REFRESH_FAILED))
+            };
             return self.respond(response_url, &note).await;
         }
-        let buttons = if ephemeral_card { Buttons::Ephemeral } else { Buttons::Public };
+        let buttons = if ephemeral_card {
+            Buttons::Ephemeral
+        } else {
+            Buttons::Public
+        };
         let fresh = card_blocks(&cards, layout_for(cards.len(), false), buttons);
-        let message = ResponseMessage { replace_original: Some(true), text: Some(fresh.text), blocks: Some(fresh.blocks), ..ResponseMessage::default() };
+        let message = ResponseMessage {
+            replace_original: Some(true),
+            text: Some(fresh.text),
+            blocks: Some(fresh.blocks),
+            ..ResponseMessage::default()
+        };
         self.respond(response_url, &message).await;
     }
 
@@ -162,7 +200,10 @@ impl Handler {
     async fn share(&self, ids: Vec<TicketId>, response_url: Option<&str>) {
         let cards = self.bot.cards_for_ids(ids, Freshness::Cached).await;
         if cards.is_empty() {
-            let note = ResponseMessage { replace_original: Some(false), ..ephemeral(&notice(REFRESH_FAILED)) };
+            let note = ResponseMessage {
+                replace_original: Some(false),
+                ..ephemeral(&notice(SHARE_FAILED))
+            };
             return self.respond(response_url, &note).await;
         }
         let public = card_blocks(&cards, layout_for(cards.len(), false), Buttons::Public);
@@ -174,7 +215,14 @@ impl Handler {
             ..ResponseMessage::default()
         };
         self.respond(response_url, &message).await;
-        self.respond(response_url, &ResponseMessage { delete_original: Some(true), ..ResponseMessage::default() }).await;
+        self.respond(
+            response_url,
+            &ResponseMessage {
+                delete_original: Some(true),
+                ..ResponseMessage::default()
+            },
+        )
+        .await;
     }
 }
 
@@ -192,20 +240,53 @@ mod tests {
     #[test]
     fn refresh_reads_the_tickets_from_the_button_value() {
         let uuid = "be2dde82-493c-44f8-9118-e468b5c1c732";
-        let click = interaction(REFRESH_ACTION, &format!("{} junk", uuid.to_uppercase()), true).click();
-        assert_eq!(click, Click::Refresh { ids: vec![TicketId::Uuid(uuid.into())], ephemeral: true });
+        let click = interaction(
+            REFRESH_ACTION,
+            &format!("{} junk", uuid.to_uppercase()),
+            true,
+        )
+        .click();
+        assert_eq!(
+            click,
+            Click::Refresh {
+                ids: vec![TicketId::Uuid(uuid.into())],
+                ephemeral: true
+            }
+        );
     }
 
     #[test]
     fn a_preview_refresh_names_the_link_and_its_message() {
-        let click = interaction(REFRESH_UNFURL_ACTION, "https://app.xalantis.com/tickets/x", false).click();
-        assert_eq!(click, Click::RefreshUnfurl { url: "https://app.xalantis.com/tickets/x".into(), channel: "C1".into(), ts: "1.0".into() });
+        let click = interaction(
+            REFRESH_UNFURL_ACTION,
+            "https://app.xalantis.com/tickets/x",
+            false,
+        )
+        .click();
+        assert_eq!(
+            click,
+            Click::RefreshUnfurl {
+                url: "https://app.xalantis.com/tickets/x".into(),
+                channel: "C1".into(),
+                ts: "1.0".into()
+            }
+        );
     }
 
     #[test]
     fn link_buttons_and_form_bodies_are_understood() {
-        assert_eq!(interaction("xalantis_open_0", "", false).click(), Click::Nothing);
-        let body = format!("payload={}", url::form_urlencoded::byte_serialize(br#"{"type":"block_actions","actions":[]}"#).collect::<String>());
-        assert_eq!(Interaction::from_form(body.as_bytes()).unwrap().kind, "block_actions");
+        assert_eq!(
+            interaction("xalantis_open_0", "", false).click(),
+            Click::Nothing
+        );
+        let body = format!(
+            "payload={}",
+            url::form_urlencoded::byte_serialize(br#"{"type":"block_actions","actions":[]}"#)
+                .collect::<String>()
+        );
+        assert_eq!(
+            Interaction::from_form(body.as_bytes()).unwrap().kind,
+            "block_actions"
+        );
     }
 }

@@ -7,7 +7,8 @@
 //! `SLACK_API_URL`.
 //!
 //! # Layout
-//! - [`render`]: card → blocks (pure), every Block Kit limit a constant; mrkdwn escaping.
+//! - [`render`]: card → blocks (pure), every Block Kit limit a constant; [`mrkdwn`]: escaping
+//!   and truncation of text (pure).
 //! - [`events`]: event payloads → what happened (pure); [`handler`]: messages → thread cards,
 //!   edits and deletes followed ([`bindings`]); [`unfurl`]: `link_shared` → `chat.unfurl`.
 //! - [`commands`]: `/ticket`; [`interactions`]: Refresh and "Share in channel".
@@ -21,6 +22,7 @@ pub mod events;
 pub mod handler;
 pub mod http;
 pub mod interactions;
+pub mod mrkdwn;
 pub mod render;
 pub mod socket;
 pub mod unfurl;
@@ -57,28 +59,46 @@ impl Slack {
     /// Checks the bot token with `auth.test` and prepares the event handler.
     pub async fn connect(config: &SlackConfig, bot: Arc<Bot>) -> anyhow::Result<Self> {
         let web = WebApi::new(config.api_url.as_ref(), &config.bot_token)?;
-        let me = web.auth_test().await.map_err(explain).context("could not start the Slack bot")?;
+        let me = web
+            .auth_test()
+            .await
+            .map_err(explain)
+            .context("could not start the Slack bot")?;
         tracing::info!(team = %me.team, user = %me.user_id, "connected to Slack");
         let gate = Arc::new(Gate::default());
         let handler = Handler::new(bot, web.clone(), me, Arc::clone(&gate));
-        Ok(Self { handler, gate, web, app_token: config.app_token.clone(), signing_secret: config.signing_secret.clone() })
+        Ok(Self {
+            handler,
+            gate,
+            web,
+            app_token: config.app_token.clone(),
+            signing_secret: config.signing_secret.clone(),
+        })
     }
 
     /// The HTTP Events API routes, when `SLACK_SIGNING_SECRET` is set.
     pub fn router(&self) -> Option<axum::Router> {
         let secret = self.signing_secret.clone()?;
-        Some(http::router(Arc::clone(&self.handler), Verifier::new(secret)))
+        Some(http::router(
+            Arc::clone(&self.handler),
+            Verifier::new(secret),
+        ))
     }
 
     /// Runs until `shutdown` (Socket Mode when `SLACK_APP_TOKEN` is set; otherwise the HTTP
     /// routes do the work), then stops taking events and lets replies in flight finish.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send) -> anyhow::Result<()> {
-        let result = match &self.app_token {
-            Some(app_token) => socket::run(self.web.clone(), app_token.clone(), Arc::clone(&self.handler), shutdown).await,
-            None => {
-                shutdown.await;
-                Ok(())
-            }
+        let result = if let Some(app_token) = &self.app_token {
+            socket::run(
+                self.web.clone(),
+                app_token.clone(),
+                Arc::clone(&self.handler),
+                shutdown,
+            )
+            .await
+        } else {
+            shutdown.await;
+            Ok(())
         };
         tracing::info!("Slack: finishing replies in flight");
         self.gate.close();

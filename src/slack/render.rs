@@ -3,24 +3,36 @@
 //! broadcasts (`<!channel>`, `<!here>`, `<@U…>`, `<!subteam^…>`).
 //!
 //! ```
-//! # use xalantis_bot::slack::render::{escape_mrkdwn, truncate};
-//! assert_eq!(escape_mrkdwn("<!channel> & co"), "&lt;!channel&gt; &amp; co");
-//! assert_eq!(truncate("a &amp; b", 5), "a …");
+//! # use xalantis_bot::slack::render::{Buttons, card_blocks};
+//! # use xalantis_bot::card::{Layout, ticket_card, CardOptions};
+//! # use xalantis_bot::xalantis::Ticket;
+//! let ticket = Ticket::from_response(&serde_json::json!({"uuid": "be2dde82-493c-44f8-9118-e468b5c1c732",
+//!     "reference": "VEN1-000079", "subject": "<!channel> help", "status": "open"})).unwrap();
+//! let card = ticket_card(&ticket, &CardOptions::default(), time::OffsetDateTime::now_utc());
+//! let message = card_blocks(&[card], Layout::Full, Buttons::Public);
+//! let json = serde_json::to_string(&message.blocks).unwrap();
+//! assert!(json.contains("VEN1-000079") && !json.contains("<!channel>"));
 //! ```
 //!
 //! Each part of a card is capped well below its own limit (a field value at
 //! [`VALUE_CHARS`], tags at [`TAGS_CHARS`], list subjects at [`LIST_SUBJECT_CHARS`]), so a whole
 //! message stays under [`MESSAGE_TEXT_BUDGET`] by construction; the tests check the worst case.
 
+mod buttons;
+mod facts;
+
 use slack_morphism::prelude::{
-    SlackActionBlockElement, SlackActionId, SlackActionsBlock, SlackBlock, SlackBlockButtonElement,
-    SlackBlockButtonStyle, SlackBlockMarkDownText, SlackBlockPlainText, SlackBlockText, SlackContextBlock,
+    SlackBlock, SlackBlockMarkDownText, SlackBlockPlainText, SlackBlockText,
     SlackContextBlockElement, SlackDividerBlock, SlackHeaderBlock, SlackSectionBlock,
 };
-use time::format_description::FormatItem;
-use time::macros::format_description;
 
-use crate::card::{Card, Due, Layout, truncate_chars};
+pub use buttons::ticket_ids_value;
+pub use facts::due_value;
+
+use super::mrkdwn::{escape_mrkdwn, neutralize_plain, slack_len, truncate};
+use crate::card::{Card, Layout, truncate_chars};
+use buttons::actions;
+use facts::{context, description, full_fields, list_line, main_fields, reference_link};
 
 /// Blocks per message.
 pub const MAX_BLOCKS: usize = 50;
@@ -94,73 +106,6 @@ pub struct SlackCards {
     pub blocks: Vec<SlackBlock>,
 }
 
-/// Length as Slack counts it (UTF-16 code units: the conservative reading).
-pub fn slack_len(text: &str) -> usize {
-    text.encode_utf16().count()
-}
-
-/// Cuts `text` to at most `max` UTF-16 units, ending with `…` when cut; never splits a character
-/// or an escape such as `&amp;`.
-pub fn truncate(text: &str, max: usize) -> String {
-    if slack_len(text) <= max {
-        return text.to_owned();
-    }
-    let mut used = 0;
-    let mut kept = String::new();
-    for c in text.chars() {
-        used += c.len_utf16();
-        if used > max.saturating_sub(1) {
-            break;
-        }
-        kept.push(c);
-    }
-    if let Some(amp) = kept.rfind('&').filter(|&at| !kept[at..].contains(';')) {
-        kept.truncate(amp);
-    }
-    kept.push('…');
-    kept
-}
-
-/// Escapes ticket text for mrkdwn: `&`, `<` and `>` become entities (so no `<!channel>`,
-/// `<@U…>` or `<url|label>` can form), and a bare `@here`/`@channel`/`@everyone` gets a
-/// zero-width space after the `@`.
-pub fn escape_mrkdwn(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 8);
-    for (at, c) in text.char_indices() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            _ => out.push(c),
-        }
-        if c == '@' && is_broadcast_word(&text[at + 1..]) {
-            out.push('\u{200B}');
-        }
-    }
-    out
-}
-
-/// Makes ticket text safe for `plain_text` objects (which Slack shows as typed): a zero-width
-/// space after every `<` breaks `<!channel>`, `<@U…>` and `<url|label>`, and one after the `@`
-/// of a bare broadcast word breaks `@here`.
-pub fn neutralize_plain(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 8);
-    for (at, c) in text.char_indices() {
-        out.push(c);
-        let rest = &text[at + c.len_utf8()..];
-        if c == '<' || (c == '@' && is_broadcast_word(rest)) {
-            out.push('\u{200B}');
-        }
-    }
-    out
-}
-
-fn is_broadcast_word(rest: &str) -> bool {
-    ["here", "channel", "everyone"].iter().any(|word| {
-        rest.get(..word.len()).is_some_and(|head| head.eq_ignore_ascii_case(word))
-    })
-}
-
 /// The message showing `cards` in `layout` with `buttons`, within every Block Kit limit.
 pub fn card_blocks(cards: &[Card], layout: Layout, buttons: Buttons<'_>) -> SlackCards {
     let mut blocks = match layout {
@@ -170,23 +115,32 @@ pub fn card_blocks(cards: &[Card], layout: Layout, buttons: Buttons<'_>) -> Slac
     };
     blocks.truncate(MAX_BLOCKS - 1);
     blocks.push(actions(cards, buttons));
-    SlackCards { text: fallback_text(cards), blocks }
+    SlackCards {
+        text: fallback_text(cards),
+        blocks,
+    }
 }
 
 /// A short text message (an answer with no card), as blocks with the same text.
 pub fn notice(text: &str) -> SlackCards {
     let text = truncate(text, SECTION_TEXT_LIMIT);
-    SlackCards { blocks: vec![section(&text)], text }
+    SlackCards {
+        blocks: vec![section(&text)],
+        text,
+    }
 }
 
 /// `VEN1-000079 · Subject (Open)`, or `4 tickets: VEN1-1, VEN1-2, …`.
 pub fn fallback_text(cards: &[Card]) -> String {
-    let text = match cards {
-        [card] => format!("{} ({})", escape_mrkdwn(&card.title), escape_mrkdwn(&card.status)),
-        _ => {
-            let refs: Vec<String> = cards.iter().map(|c| escape_mrkdwn(&c.reference)).collect();
-            format!("{} tickets: {}", cards.len(), refs.join(", "))
-        }
+    let text = if let [card] = cards {
+        format!(
+            "{} ({})",
+            escape_mrkdwn(&card.title),
+            escape_mrkdwn(&card.status)
+        )
+    } else {
+        let refs: Vec<String> = cards.iter().map(|c| escape_mrkdwn(&c.reference)).collect();
+        format!("{} tickets: {}", cards.len(), refs.join(", "))
     };
     truncate(&text, FALLBACK_TEXT_LIMIT)
 }
@@ -194,7 +148,11 @@ pub fn fallback_text(cards: &[Card]) -> String {
 fn full_card(card: &Card) -> Vec<SlackBlock> {
     let mut blocks = vec![header(&card.title)];
     blocks.extend(description(card).map(|text| section(&text)));
-    blocks.push(SlackSectionBlock::new().with_fields(full_fields(card)).into());
+    blocks.push(
+        SlackSectionBlock::new()
+            .with_fields(full_fields(card))
+            .into(),
+    );
     blocks.extend(context(card));
     blocks
 }
@@ -205,9 +163,18 @@ fn compact_cards(cards: &[Card]) -> Vec<SlackBlock> {
         if index > 0 {
             blocks.push(SlackDividerBlock::new().into());
         }
-        let title = format!("*{}* · {}", reference_link(card), escape_mrkdwn(&truncate_chars(&card.subject, LIST_SUBJECT_CHARS)));
+        let title = format!(
+            "*{}* · {}",
+            reference_link(card),
+            escape_mrkdwn(&truncate_chars(&card.subject, LIST_SUBJECT_CHARS))
+        );
         let fields = main_fields(card);
-        blocks.push(SlackSectionBlock::new().with_text(mrkdwn(&title)).with_fields(fields).into());
+        blocks.push(
+            SlackSectionBlock::new()
+                .with_text(mrkdwn(&title))
+                .with_fields(fields)
+                .into(),
+        );
     }
     blocks
 }
@@ -230,152 +197,15 @@ fn list_card(cards: &[Card]) -> Vec<SlackBlock> {
     blocks
 }
 
-/// `• <url|VEN1-000079> Subject — Open · 🟡 Medium · Support Agent · due <!date…>`.
-fn list_line(card: &Card) -> String {
-    let subject = escape_mrkdwn(&truncate_chars(&card.subject, LIST_SUBJECT_CHARS));
-    let mut facts = vec![value(&card.status)];
-    facts.extend(card.priority.as_deref().map(priority_value));
-    facts.push(card.assignee.as_deref().map_or_else(|| "Unassigned".to_owned(), value));
-    facts.extend(card.due.as_ref().map(|due| format!("due {}", due_value(due))));
-    format!("• {} {subject} — {}", reference_link(card), facts.join(" · "))
-}
-
-/// `<url|VEN1-000079>`, or the escaped reference alone when the URL cannot be a link target.
-fn reference_link(card: &Card) -> String {
-    let label = escape_mrkdwn(&card.reference).replace('|', "¦");
-    if slack_len(&card.url) > LINK_URL_CHARS || !card.url.starts_with("http") {
-        return label;
-    }
-    let url = card.url.replace('|', "%7C").replace('<', "%3C").replace('>', "%3E");
-    format!("<{url}|{label}>")
-}
-
-fn description(card: &Card) -> Option<String> {
-    let mut parts = Vec::new();
-    if card.sla_breached && !card.is_done() {
-        parts.push("⚠️ *SLA breached*".to_owned());
-    }
-    parts.extend(card.excerpt.as_deref().map(escape_mrkdwn));
-    (!parts.is_empty()).then(|| parts.join("\n"))
-}
-
-fn main_fields(card: &Card) -> Vec<SlackBlockText> {
-    vec![
-        field("Status", &value(&card.status)),
-        field("Priority", &card.priority.as_deref().map_or_else(|| "—".to_owned(), priority_value)),
-        field("Assignee", &card.assignee.as_deref().map_or_else(|| "Unassigned".to_owned(), value)),
-        field("Due", &card.due.as_ref().map_or_else(|| "No due date".to_owned(), due_value)),
-    ]
-}
-
-fn full_fields(card: &Card) -> Vec<SlackBlockText> {
-    let mut fields = main_fields(card);
-    fields.extend(card.kind.as_deref().map(|kind| field("Type", &value(kind))));
-    fields.extend(requester_value(card).map(|requester| field("Requester", &requester)));
-    fields.truncate(SECTION_FIELDS_LIMIT);
-    fields
-}
-
-fn requester_value(card: &Card) -> Option<String> {
-    let r = card.requester.as_ref()?;
-    let parts: Vec<String> = [&r.name, &r.email, &r.phone].into_iter().flatten().map(|s| value(s)).collect();
-    (!parts.is_empty()).then(|| parts.join(" · "))
-}
-
-/// Category, tags and creation date, each a context element.
-fn context(card: &Card) -> Option<SlackBlock> {
-    let mut elements: Vec<SlackContextBlockElement> = Vec::new();
-    if let Some(category) = &card.category {
-        elements.push(mrkdwn_element(&format!("📁 {}", value(category))));
-    }
-    if !card.tags.is_empty() {
-        let tags = card.tags.iter().map(|t| format!("`{}`", escape_mrkdwn(t).replace('`', "'"))).collect::<Vec<_>>().join(" ");
-        elements.push(mrkdwn_element(&format!("🏷️ {}", truncate(&tags, TAGS_CHARS))));
-    }
-    if let Some(created) = card.created_at {
-        elements.push(mrkdwn_element(&format!("Xalantis · created {}", created.date())));
-    }
-    elements.truncate(CONTEXT_ELEMENTS_LIMIT);
-    (!elements.is_empty()).then(|| SlackContextBlock::new(elements).into())
-}
-
-/// Ticket text as a field value: escaped and capped at [`VALUE_CHARS`].
-fn value(text: &str) -> String {
-    truncate(&escape_mrkdwn(text), VALUE_CHARS)
-}
-
-fn priority_value(priority: &str) -> String {
-    let marker = match priority.to_ascii_lowercase().as_str() {
-        "urgent" | "critical" => "🔴 ",
-        "high" => "🟠 ",
-        "medium" => "🟡 ",
-        "low" => "🟢 ",
-        _ => "",
-    };
-    format!("{marker}{}", value(priority))
-}
-
-/// Fallback of a date token: what clients that cannot localise show.
-const DUE_FALLBACK: &[FormatItem<'static>] = format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
-
-/// `<!date^UNIX^{date_short_pretty} {time}|2026-01-14 10:00 UTC>`: Slack shows it in the
-/// reader's time zone.
-pub fn due_value(due: &Due) -> String {
-    let at = due.at.to_offset(time::UtcOffset::UTC);
-    let fallback = at.format(DUE_FALLBACK).unwrap_or_else(|_| at.date().to_string());
-    let overdue = if due.overdue { "⚠️ *Overdue* · " } else { "" };
-    format!("{overdue}<!date^{}^{{date_short_pretty}} {{time}}|{fallback}>", at.unix_timestamp())
-}
-
-fn actions(cards: &[Card], buttons: Buttons<'_>) -> SlackBlock {
-    let mut elements: Vec<SlackActionBlockElement> = open_buttons(cards);
-    let ids = ticket_ids_value(cards);
-    let refresh = match buttons {
-        Buttons::Unfurl(url) => (slack_len(url) <= BUTTON_VALUE_LIMIT).then(|| button(REFRESH_UNFURL_ACTION, "🔄 Refresh", url)),
-        Buttons::Public | Buttons::Ephemeral => Some(button(REFRESH_ACTION, "🔄 Refresh", &ids)),
-    };
-    elements.extend(refresh.map(Into::into));
-    if buttons == Buttons::Ephemeral {
-        elements.push(button(SHARE_ACTION, "Share in channel", &ids).with_style(SlackBlockButtonStyle::Primary).into());
-    }
-    elements.truncate(ACTIONS_ELEMENTS_LIMIT);
-    SlackActionsBlock::new(elements).into()
-}
-
-/// The Refresh and Share value: the tickets' UUIDs, space-separated (at most 10 × 36 characters).
-pub fn ticket_ids_value(cards: &[Card]) -> String {
-    let ids: Vec<&str> = cards.iter().map(|c| c.uuid.as_str()).collect();
-    truncate(&ids.join(" "), BUTTON_VALUE_LIMIT)
-}
-
-fn open_buttons(cards: &[Card]) -> Vec<SlackActionBlockElement> {
-    let links = cards.iter().filter_map(|card| Some((card, url::Url::parse(&card.url).ok()?)));
-    links
-        .filter(|(card, _)| slack_len(&card.url) <= BUTTON_URL_LIMIT)
-        .take(MAX_OPEN_BUTTONS)
-        .enumerate()
-        .map(|(index, (card, url))| {
-            let label = if cards.len() == 1 { "Open in Xalantis".to_owned() } else { format!("Open {}", card.reference) };
-            let text = truncate(&neutralize_plain(&label), BUTTON_TEXT_LIMIT);
-            let id = SlackActionId::new(format!("{OPEN_ACTION_PREFIX}{index}"));
-            SlackBlockButtonElement::new(SlackBlockPlainText::new(text).into()).with_action_id(id).with_url(url).into()
-        })
-        .collect()
-}
-
-fn button(action: &str, label: &str, value: &str) -> SlackBlockButtonElement {
-    let id = SlackActionId::new(truncate(action, ACTION_ID_LIMIT));
-    let text = SlackBlockPlainText::new(truncate(label, BUTTON_TEXT_LIMIT)).with_emoji(true);
-    SlackBlockButtonElement::new(text.into()).with_action_id(id).with_value(truncate(value, BUTTON_VALUE_LIMIT))
-}
-
 fn header(text: &str) -> SlackBlock {
     let text = truncate(&neutralize_plain(text), HEADER_TEXT_LIMIT);
     SlackHeaderBlock::new(SlackBlockPlainText::new(text).with_emoji(true).into()).into()
 }
 
 fn section(text: &str) -> SlackBlock {
-    SlackSectionBlock::new().with_text(mrkdwn(&truncate(text, SECTION_TEXT_LIMIT))).into()
+    SlackSectionBlock::new()
+        .with_text(mrkdwn(&truncate(text, SECTION_TEXT_LIMIT)))
+        .into()
 }
 
 fn field(name: &str, value: &str) -> SlackBlockText {
@@ -394,7 +224,16 @@ fn mrkdwn_element(text: &str) -> SlackContextBlockElement {
 pub fn block_text_len(blocks: &[SlackBlock]) -> usize {
     fn walk(value: &serde_json::Value) -> usize {
         match value {
-            serde_json::Value::Object(map) => map.iter().map(|(key, v)| if key == "text" { v.as_str().map_or_else(|| walk(v), slack_len) } else { walk(v) }).sum(),
+            serde_json::Value::Object(map) => map
+                .iter()
+                .map(|(key, v)| {
+                    if key == "text" {
+                        v.as_str().map_or_else(|| walk(v), slack_len)
+                    } else {
+                        walk(v)
+                    }
+                })
+                .sum(),
             serde_json::Value::Array(items) => items.iter().map(walk).sum(),
             _ => 0,
         }

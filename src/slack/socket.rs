@@ -65,17 +65,33 @@ impl Connection {
     /// Sends a close frame and waits briefly for the reader to see the end.
     async fn close(self) {
         let _ = self.outbound.send(Message::Close(None));
-        if tokio::time::timeout(Duration::from_secs(2), self.reader).await.is_err() {
-            tracing::debug!(connection = self.id, "Socket Mode connection did not close in time");
+        if tokio::time::timeout(Duration::from_secs(2), self.reader)
+            .await
+            .is_err()
+        {
+            tracing::debug!(
+                connection = self.id,
+                "Socket Mode connection did not close in time"
+            );
         }
     }
 }
 
 /// Runs Socket Mode until `shutdown`: connects, reconnects, and hands every envelope to
 /// `handler`. Fails only when Slack refuses the app-level token.
-pub async fn run(web: WebApi, app_token: Secret, handler: Arc<Handler>, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+pub async fn run(
+    web: WebApi,
+    app_token: Secret,
+    handler: Arc<Handler>,
+    shutdown: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
     let (signals_tx, mut signals) = unbounded_channel();
-    let supervisor = Supervisor { web, app_token, handler, signals: signals_tx };
+    let supervisor = Supervisor {
+        web,
+        app_token,
+        handler,
+        signals: signals_tx,
+    };
     tokio::pin!(shutdown);
     let mut next_id = 0;
     let mut current: Option<Connection> = None;
@@ -115,7 +131,10 @@ pub async fn run(web: WebApi, app_token: Secret, handler: Arc<Handler>, shutdown
 /// Lets a replaced connection be read until Slack closes it, closing it after [`RETIRE_GRACE`].
 fn retire(connection: Option<Connection>) {
     let Some(connection) = connection else { return };
-    tracing::info!(connection = connection.id, "Slack asked for a new Socket Mode connection: reconnecting");
+    tracing::info!(
+        connection = connection.id,
+        "Slack asked for a new Socket Mode connection: reconnecting"
+    );
     tokio::spawn(async move {
         tokio::time::sleep(RETIRE_GRACE).await;
         connection.close().await;
@@ -134,23 +153,36 @@ impl Supervisor {
     /// Asks Slack for a URL and connects to it.
     async fn connect(&self, id: u64) -> Result<Connection, WebError> {
         let url = self.web.open_socket(&self.app_token).await?;
-        let (socket, _) = tokio_tungstenite::connect_async(url.as_str()).await.map_err(|e| WebError::Transport(e.to_string()))?;
+        let (socket, _) = tokio_tungstenite::connect_async(url.as_str())
+            .await
+            .map_err(|e| WebError::Transport(e.to_string()))?;
         tracing::info!(connection = id, "connected to Slack (Socket Mode)");
         let (sink, stream) = socket.split();
         let (outbound, queue) = unbounded_channel();
         tokio::spawn(write(sink, queue));
-        let reader = Reader { id, outbound: outbound.clone(), handler: Arc::clone(&self.handler) };
+        let reader = Reader {
+            id,
+            outbound: outbound.clone(),
+            handler: Arc::clone(&self.handler),
+        };
         let signals = self.signals.clone();
         let reader = tokio::spawn(async move {
             reader.read(stream, &signals).await;
             let _ = signals.send(Signal::Closed(id));
         });
-        Ok(Connection { id, outbound, reader })
+        Ok(Connection {
+            id,
+            outbound,
+            reader,
+        })
     }
 }
 
 /// Sends queued frames, and a ping every [`PING_INTERVAL`], until a close frame or an error.
-async fn write(mut sink: impl futures::Sink<Message> + Unpin, mut queue: UnboundedReceiver<Message>) {
+async fn write(
+    mut sink: impl futures::Sink<Message> + Unpin,
+    mut queue: UnboundedReceiver<Message>,
+) {
     let mut ping = tokio::time::interval(PING_INTERVAL);
     ping.tick().await;
     loop {
@@ -189,7 +221,10 @@ impl Reader {
                     break;
                 }
                 Err(_) => {
-                    tracing::warn!(connection = self.id, "Slack Socket Mode connection went silent");
+                    tracing::warn!(
+                        connection = self.id,
+                        "Slack Socket Mode connection went silent"
+                    );
                     break;
                 }
             }
@@ -204,7 +239,11 @@ impl Reader {
         match frame.kind.as_str() {
             "hello" => self.on_hello(),
             "disconnect" => {
-                tracing::info!(connection = self.id, reason = frame.reason.as_deref().unwrap_or("?"), "Slack will close this Socket Mode connection");
+                tracing::info!(
+                    connection = self.id,
+                    reason = frame.reason.as_deref().unwrap_or("?"),
+                    "Slack will close this Socket Mode connection"
+                );
                 let _ = signals.send(Signal::Refresh(self.id));
             }
             _ => self.on_envelope(frame),
@@ -214,13 +253,19 @@ impl Reader {
     fn on_hello(&self) {
         tracing::info!(connection = self.id, "Slack Socket Mode connection ready");
         if self.id > 0 {
-            self.handler.bot.ops().metrics.gateway_reconnected(Platform::Slack);
+            self.handler
+                .bot
+                .ops()
+                .metrics
+                .gateway_reconnected(Platform::Slack);
         }
     }
 
     /// Acknowledges an envelope and hands its payload over; slash commands answer on the ack.
     fn on_envelope(&self, frame: Frame) {
-        let Some(envelope_id) = frame.envelope_id else { return };
+        let Some(envelope_id) = frame.envelope_id else {
+            return;
+        };
         if self.handler.shutting_down() {
             return; // unacknowledged: Slack delivers it again elsewhere
         }
@@ -228,11 +273,15 @@ impl Reader {
         match frame.kind.as_str() {
             "events_api" => {
                 self.ack(&envelope_id, None);
-                read_payload::<EventCallback>(payload).map(|callback| self.handler.on_event(callback));
+                if let Some(callback) = read_payload::<EventCallback>(payload) {
+                    self.handler.on_event(callback);
+                }
             }
             "interactive" => {
                 self.ack(&envelope_id, None);
-                read_payload::<Interaction>(payload).map(|interaction| self.handler.on_interaction(interaction));
+                if let Some(interaction) = read_payload::<Interaction>(payload) {
+                    self.handler.on_interaction(interaction);
+                }
             }
             "slash_commands" => self.on_command(envelope_id, payload),
             _ => self.ack(&envelope_id, None),
@@ -240,7 +289,9 @@ impl Reader {
     }
 
     fn on_command(&self, envelope_id: String, payload: Value) {
-        let Some(command) = read_payload::<SlashCommand>(payload) else { return self.ack(&envelope_id, None) };
+        let Some(command) = read_payload::<SlashCommand>(payload) else {
+            return self.ack(&envelope_id, None);
+        };
         let (handler, outbound) = (Arc::clone(&self.handler), self.outbound.clone());
         tokio::spawn(async move {
             let answer = handler.on_command(command).await;
@@ -263,5 +314,7 @@ fn ack_frame(envelope_id: &str, payload: Option<Value>) -> Message {
 }
 
 fn read_payload<T: serde::de::DeserializeOwned>(payload: Value) -> Option<T> {
-    serde_json::from_value(payload).map_err(|error| tracing::warn!(%error, "unreadable Slack payload")).ok()
+    serde_json::from_value(payload)
+        .map_err(|error| tracing::warn!(%error, "unreadable Slack payload"))
+        .ok()
 }

@@ -61,21 +61,35 @@ impl Verifier {
     }
 
     /// Checks `signature` over `timestamp` and the raw `body` at `now` (Unix seconds).
-    pub fn verify(&self, timestamp: Option<&str>, signature: Option<&str>, body: &[u8], now: i64) -> Result<(), SignatureError> {
+    pub fn verify(
+        &self,
+        timestamp: Option<&str>,
+        signature: Option<&str>,
+        body: &[u8],
+        now: i64,
+    ) -> Result<(), SignatureError> {
         let (Some(timestamp), Some(signature)) = (timestamp, signature) else {
             return Err(SignatureError::Missing);
         };
-        let sent_at: i64 = timestamp.trim().parse().map_err(|_| SignatureError::Stale)?;
+        let sent_at: i64 = timestamp
+            .trim()
+            .parse()
+            .map_err(|_| SignatureError::Stale)?;
         if (now - sent_at).abs() > MAX_AGE {
             return Err(SignatureError::Stale);
         }
-        let hex = signature.strip_prefix("v0=").ok_or(SignatureError::Malformed)?;
+        let hex = signature
+            .strip_prefix("v0=")
+            .ok_or(SignatureError::Malformed)?;
         let tag = hex::decode(hex).map_err(|_| SignatureError::Malformed)?;
-        self.mac(timestamp, body).verify_slice(&tag).map_err(|_| SignatureError::Mismatch)
+        self.mac(timestamp, body)
+            .verify_slice(&tag)
+            .map_err(|_| SignatureError::Mismatch)
     }
 
     fn mac(&self, timestamp: &str, body: &[u8]) -> Hmac<Sha256> {
-        let mut mac = Hmac::<Sha256>::new_from_slice(self.secret.expose().as_bytes()).expect("HMAC takes keys of any length");
+        let mut mac = Hmac::<Sha256>::new_from_slice(self.secret.expose().as_bytes())
+            .expect("HMAC takes keys of any length");
         mac.update(format!("{VERSION}:{timestamp}:").as_bytes());
         mac.update(body);
         mac
@@ -102,33 +116,73 @@ mod tests {
 
     #[test]
     fn slacks_worked_example_is_accepted() {
-        assert_eq!(verifier().verify(Some(TIMESTAMP), Some(SIGNATURE), BODY.as_bytes(), 1531420618 + 10), Ok(()));
+        assert_eq!(
+            verifier().verify(
+                Some(TIMESTAMP),
+                Some(SIGNATURE),
+                BODY.as_bytes(),
+                1531420618 + 10
+            ),
+            Ok(())
+        );
     }
 
     #[test]
     fn a_changed_body_or_secret_is_a_mismatch() {
         let now = 1531420618;
-        assert_eq!(verifier().verify(Some(TIMESTAMP), Some(SIGNATURE), b"token=other", now), Err(SignatureError::Mismatch));
+        assert_eq!(
+            verifier().verify(Some(TIMESTAMP), Some(SIGNATURE), b"token=other", now),
+            Err(SignatureError::Mismatch)
+        );
         let other = Verifier::new(Secret::new("another-secret"));
-        assert_eq!(other.verify(Some(TIMESTAMP), Some(SIGNATURE), BODY.as_bytes(), now), Err(SignatureError::Mismatch));
+        assert_eq!(
+            other.verify(Some(TIMESTAMP), Some(SIGNATURE), BODY.as_bytes(), now),
+            Err(SignatureError::Mismatch)
+        );
     }
 
     #[test]
     fn a_request_older_or_newer_than_five_minutes_is_a_replay() {
         let sent = 1531420618;
         for now in [sent + MAX_AGE + 1, sent - MAX_AGE - 1] {
-            assert_eq!(verifier().verify(Some(TIMESTAMP), Some(SIGNATURE), BODY.as_bytes(), now), Err(SignatureError::Stale));
+            assert_eq!(
+                verifier().verify(Some(TIMESTAMP), Some(SIGNATURE), BODY.as_bytes(), now),
+                Err(SignatureError::Stale)
+            );
         }
-        assert_eq!(verifier().verify(Some(TIMESTAMP), Some(SIGNATURE), BODY.as_bytes(), sent + MAX_AGE), Ok(()));
+        assert_eq!(
+            verifier().verify(
+                Some(TIMESTAMP),
+                Some(SIGNATURE),
+                BODY.as_bytes(),
+                sent + MAX_AGE
+            ),
+            Ok(())
+        );
     }
 
     #[test]
     fn missing_or_malformed_headers_are_refused() {
         let now = 1531420618;
-        assert_eq!(verifier().verify(None, Some(SIGNATURE), b"", now), Err(SignatureError::Missing));
-        assert_eq!(verifier().verify(Some(TIMESTAMP), None, b"", now), Err(SignatureError::Missing));
-        assert_eq!(verifier().verify(Some("soon"), Some(SIGNATURE), b"", now), Err(SignatureError::Stale));
-        assert_eq!(verifier().verify(Some(TIMESTAMP), Some("v1=abcd"), b"", now), Err(SignatureError::Malformed));
-        assert_eq!(verifier().verify(Some(TIMESTAMP), Some("v0=zz"), b"", now), Err(SignatureError::Malformed));
+        assert_eq!(
+            verifier().verify(None, Some(SIGNATURE), b"", now),
+            Err(SignatureError::Missing)
+        );
+        assert_eq!(
+            verifier().verify(Some(TIMESTAMP), None, b"", now),
+            Err(SignatureError::Missing)
+        );
+        assert_eq!(
+            verifier().verify(Some("soon"), Some(SIGNATURE), b"", now),
+            Err(SignatureError::Stale)
+        );
+        assert_eq!(
+            verifier().verify(Some(TIMESTAMP), Some("v1=abcd"), b"", now),
+            Err(SignatureError::Malformed)
+        );
+        assert_eq!(
+            verifier().verify(Some(TIMESTAMP), Some("v0=zz"), b"", now),
+            Err(SignatureError::Malformed)
+        );
     }
 }

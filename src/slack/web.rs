@@ -10,13 +10,16 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use serde::Serialize;
+use slack_morphism::errors::SlackClientError;
 use slack_morphism::prelude::{
     SlackApiAppsConnectionOpenRequest, SlackApiChatDeleteRequest, SlackApiChatPostMessageRequest,
-    SlackApiChatUnfurlRequestV3, SlackApiChatUpdateRequest, SlackApiToken, SlackApiTokenValue, SlackBlock,
-    SlackClientHyperConnector, SlackClientHyperHttpsConnector, SlackHyperClient, SlackTs,
+    SlackApiChatUnfurlRequestV3, SlackApiChatUpdateRequest, SlackApiToken, SlackApiTokenValue,
+    SlackBlock, SlackClientHyperConnector, SlackClientHyperHttpsConnector, SlackHyperClient,
+    SlackTs,
 };
-use slack_morphism::{ClientResult, SlackClient, SlackClientApiCallContext, SlackClientHttpConnector};
-use slack_morphism::errors::SlackClientError;
+use slack_morphism::{
+    ClientResult, SlackClient, SlackClientApiCallContext, SlackClientHttpConnector,
+};
 use url::Url;
 
 use crate::secret::Secret;
@@ -59,7 +62,9 @@ impl From<SlackClientError> for WebError {
         match error {
             SlackClientError::ApiError(api) => Self::Api(api.code),
             SlackClientError::RateLimitError(_) => Self::RateLimited,
-            SlackClientError::HttpError(http) => Self::Transport(format!("HTTP {}", http.status_code)),
+            SlackClientError::HttpError(http) => {
+                Self::Transport(format!("HTTP {}", http.status_code))
+            }
             other => Self::Transport(other.to_string()),
         }
     }
@@ -114,7 +119,10 @@ impl WebApi {
     /// A client calling `api_url` (default `https://slack.com/api`) with `bot_token`.
     pub fn new(api_url: Option<&Url>, bot_token: &Secret) -> anyhow::Result<Self> {
         let client = Arc::new(SlackClient::new(connector(api_url)?));
-        Ok(Self { client, token: token(bot_token) })
+        Ok(Self {
+            client,
+            token: token(bot_token),
+        })
     }
 
     /// `auth.test`: checks the bot token and tells who the bot is.
@@ -129,35 +137,57 @@ impl WebApi {
     }
 
     /// `chat.postMessage`; returns the new message's `ts`.
-    pub async fn post_message(&self, request: &SlackApiChatPostMessageRequest) -> Result<SlackTs, WebError> {
+    pub async fn post_message(
+        &self,
+        request: &SlackApiChatPostMessageRequest,
+    ) -> Result<SlackTs, WebError> {
         let session = self.client.open_session(&self.token);
-        Ok(retrying("chat.postMessage", || session.chat_post_message(request)).await?.ts)
+        Ok(
+            retrying("chat.postMessage", || session.chat_post_message(request))
+                .await?
+                .ts,
+        )
     }
 
     /// `chat.update`.
     pub async fn update(&self, request: &SlackApiChatUpdateRequest) -> Result<(), WebError> {
         let session = self.client.open_session(&self.token);
-        retrying("chat.update", || session.chat_update(request)).await.map(drop)
+        retrying("chat.update", || session.chat_update(request))
+            .await
+            .map(drop)
     }
 
     /// `chat.delete`.
     pub async fn delete(&self, request: &SlackApiChatDeleteRequest) -> Result<(), WebError> {
         let session = self.client.open_session(&self.token);
-        retrying("chat.delete", || session.chat_delete(request)).await.map(drop)
+        retrying("chat.delete", || session.chat_delete(request))
+            .await
+            .map(drop)
     }
 
     /// `chat.unfurl` with blocks.
     pub async fn unfurl(&self, request: &SlackApiChatUnfurlRequestV3) -> Result<(), WebError> {
         let session = self.client.open_session(&self.token);
-        retrying("chat.unfurl", || session.chat_unfurl_v3(request)).await.map(drop)
+        retrying("chat.unfurl", || session.chat_unfurl_v3(request))
+            .await
+            .map(drop)
     }
 
     /// Posts `message` to a `response_url` Slack handed out (no token: the URL is the credential).
-    pub async fn respond(&self, response_url: &Url, message: &ResponseMessage) -> Result<(), WebError> {
+    pub async fn respond(
+        &self,
+        response_url: &Url,
+        message: &ResponseMessage,
+    ) -> Result<(), WebError> {
         let span = tracing::debug_span!("slack response_url");
         let connector = &self.client.http_api.connector;
         let post = || {
-            let context = SlackClientApiCallContext { rate_control_params: None, token: None, tracing_span: &span, is_sensitive_url: true };
+            let context = SlackClientApiCallContext {
+                rate_control_params: None,
+                token: None,
+                tracing_span: &span,
+                is_sensitive_url: true,
+            };
             connector.http_post_uri::<_, serde_json::Value>(response_url.clone(), message, context)
         };
         retrying("response_url", post).await.map(drop)
@@ -168,7 +198,12 @@ impl WebApi {
         let app_token = token(app_token);
         let session = self.client.open_session(&app_token);
         let request = SlackApiAppsConnectionOpenRequest::new();
-        Ok(retrying("apps.connections.open", || session.apps_connections_open(&request)).await?.url.0)
+        Ok(retrying("apps.connections.open", || {
+            session.apps_connections_open(&request)
+        })
+        .await?
+        .url
+        .0)
     }
 }
 
@@ -180,7 +215,9 @@ fn token(secret: &Secret) -> SlackApiToken {
 fn connector(api_url: Option<&Url>) -> anyhow::Result<SlackClientHyperHttpsConnector> {
     let https = hyper_rustls::HttpsConnectorBuilder::new()
         .with_native_roots()
-        .context("no CA certificates found for HTTPS to Slack: install the ca-certificates package")?
+        .context(
+            "no CA certificates found for HTTPS to Slack: install the ca-certificates package",
+        )?
         .https_or_http()
         .enable_http1()
         .enable_http2()
@@ -202,9 +239,18 @@ where
         match tokio::time::timeout(REQUEST_TIMEOUT, call()).await {
             Err(_) => return Err(WebError::Timeout),
             Ok(Ok(value)) => return Ok(value),
-            Ok(Err(SlackClientError::RateLimitError(limit))) if attempt < MAX_RATE_LIMIT_RETRIES => {
-                let wait = limit.retry_after.unwrap_or(DEFAULT_RETRY_AFTER).min(MAX_RETRY_AFTER);
-                tracing::warn!(method, wait_secs = wait.as_secs_f64(), "Slack rate limit: waiting for Retry-After");
+            Ok(Err(SlackClientError::RateLimitError(limit)))
+                if attempt < MAX_RATE_LIMIT_RETRIES =>
+            {
+                let wait = limit
+                    .retry_after
+                    .unwrap_or(DEFAULT_RETRY_AFTER)
+                    .min(MAX_RETRY_AFTER);
+                tracing::warn!(
+                    method,
+                    wait_secs = wait.as_secs_f64(),
+                    "Slack rate limit: waiting for Retry-After"
+                );
                 tokio::time::sleep(wait).await;
             }
             Ok(Err(error)) => return Err(error.into()),

@@ -149,6 +149,8 @@ impl Store {
     }
 
     /// The binding whose reply is `reply_id` (an indexed lookup, for buttons on a card).
+    /// Synchronous and shares the writer's connection: from async code, prefer an in-memory
+    /// index built from [`Store::load_bindings`], or `spawn_blocking`.
     pub fn binding_by_reply(
         &self,
         platform: &str,

@@ -1,4 +1,4 @@
-//! Prometheus metrics, served as OpenMetrics text by `GET /metrics`.
+//! Prometheus metrics, served as `OpenMetrics` text by `GET /metrics`.
 //!
 //! One [`Metrics`] per process, shared as `Arc<Metrics>`: platforms count mentions, replies,
 //! reply failures, gateway reconnects and shed events; the bot counts lookup outcomes; the
@@ -142,18 +142,42 @@ impl Metrics {
 
     fn register(&mut self) {
         let registry = &mut self.registry;
-        registry.register("mentions_detected", "Ticket mentions found in chat messages and edits", self.mentions.clone());
-        registry.register("lookups", "Ticket lookups by outcome (found, not_found, failed)", self.lookups.clone());
+        registry.register(
+            "mentions_detected",
+            "Ticket mentions found in chat messages and edits",
+            self.mentions.clone(),
+        );
+        registry.register(
+            "lookups",
+            "Ticket lookups by outcome (found, not_found, failed)",
+            self.lookups.clone(),
+        );
         registry.register_with_unit(
             "xalantis_request_duration",
             "Duration of each HTTP request to Xalantis, retries included, body read included",
             Unit::Seconds,
             self.xalantis_latency.clone(),
         );
-        registry.register("replies", "Replies sent to a chat platform, by kind", self.replies.clone());
-        registry.register("errors", "Failures by source (xalantis, discord) and kind", self.errors.clone());
-        registry.register("gateway_reconnects", "Gateway sessions resumed or re-identified after the first", self.gateway_reconnects.clone());
-        registry.register("events_shed", "Chat events dropped unhandled because too much work was in flight", self.events_shed.clone());
+        registry.register(
+            "replies",
+            "Replies sent to a chat platform, by kind",
+            self.replies.clone(),
+        );
+        registry.register(
+            "errors",
+            "Failures by source (xalantis, discord) and kind",
+            self.errors.clone(),
+        );
+        registry.register(
+            "gateway_reconnects",
+            "Gateway sessions resumed or re-identified after the first",
+            self.gateway_reconnects.clone(),
+        );
+        registry.register(
+            "events_shed",
+            "Chat events dropped unhandled because too much work was in flight",
+            self.events_shed.clone(),
+        );
         registry.register_collector(Box::new(LookupCollector(Arc::clone(&self.lookup_stats))));
     }
 
@@ -165,7 +189,11 @@ impl Metrics {
     /// `count` ticket mentions were found in one message on `platform`.
     pub fn mentions_detected(&self, platform: Platform, count: usize) {
         let count = u64::try_from(count).unwrap_or(u64::MAX);
-        self.mentions.get_or_create(&PlatformLabel { platform: platform.label() }).inc_by(count);
+        self.mentions
+            .get_or_create(&PlatformLabel {
+                platform: platform.label(),
+            })
+            .inc_by(count);
     }
 
     /// One ticket lookup ended with `outcome`.
@@ -188,7 +216,12 @@ impl Metrics {
 
     /// A reply reached `platform`.
     pub fn reply_sent(&self, platform: Platform, kind: ReplyKind) {
-        self.replies.get_or_create(&ReplyLabels { platform: platform.label(), kind: kind.label() }).inc();
+        self.replies
+            .get_or_create(&ReplyLabels {
+                platform: platform.label(),
+                kind: kind.label(),
+            })
+            .inc();
     }
 
     /// A reply could not be sent: an error of source `platform` and the reply's kind.
@@ -198,20 +231,30 @@ impl Metrics {
 
     /// A failure of `source` (`xalantis`, `discord`, …) of a low-cardinality `kind`.
     pub fn error(&self, source: &'static str, kind: &'static str) {
-        self.errors.get_or_create(&ErrorLabels { source, kind }).inc();
+        self.errors
+            .get_or_create(&ErrorLabels { source, kind })
+            .inc();
     }
 
     /// The gateway of `platform` connected again after its first session.
     pub fn gateway_reconnected(&self, platform: Platform) {
-        self.gateway_reconnects.get_or_create(&PlatformLabel { platform: platform.label() }).inc();
+        self.gateway_reconnects
+            .get_or_create(&PlatformLabel {
+                platform: platform.label(),
+            })
+            .inc();
     }
 
     /// An event of `platform` was dropped unhandled (load shedding); always log it too.
     pub fn event_shed(&self, platform: Platform) {
-        self.events_shed.get_or_create(&PlatformLabel { platform: platform.label() }).inc();
+        self.events_shed
+            .get_or_create(&PlatformLabel {
+                platform: platform.label(),
+            })
+            .inc();
     }
 
-    /// Every metric in the OpenMetrics text format ([`CONTENT_TYPE`]).
+    /// Every metric in the `OpenMetrics` text format ([`CONTENT_TYPE`]).
     pub fn encode(&self) -> String {
         let mut text = String::new();
         prometheus_client::encoding::text::encode(&mut text, &self.registry)
@@ -226,21 +269,52 @@ struct LookupCollector(Arc<OnceLock<Arc<LookupStats>>>);
 
 impl Collector for LookupCollector {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
-        let Some(stats) = self.0.get() else { return Ok(()) };
+        let Some(stats) = self.0.get() else {
+            return Ok(());
+        };
         let counts = stats.snapshot();
         let counters = [
-            ("cache_hits", "Lookups answered without a Xalantis call of their own (cached or coalesced)", counts.cache_hits),
-            ("cache_misses", "Lookups that needed a Xalantis call", counts.cache_misses),
-            ("xalantis_calls", "Xalantis calls made by lookups (retries not counted)", counts.api_calls),
-            ("xalantis_call_failures", "Xalantis calls made by lookups that failed", counts.api_failures),
+            (
+                "cache_hits",
+                "Lookups answered without a Xalantis call of their own (cached or coalesced)",
+                counts.cache_hits,
+            ),
+            (
+                "cache_misses",
+                "Lookups that needed a Xalantis call",
+                counts.cache_misses,
+            ),
+            (
+                "xalantis_calls",
+                "Xalantis calls made by lookups (retries not counted)",
+                counts.api_calls,
+            ),
+            (
+                "xalantis_call_failures",
+                "Xalantis calls made by lookups that failed",
+                counts.api_failures,
+            ),
         ];
         for (name, help, value) in counters {
             let counter = ConstCounter::new(value);
-            counter.encode(encoder.encode_descriptor(name, help, None, counter.metric_type())?)?;
+            counter.encode(encoder.encode_descriptor(
+                name,
+                help,
+                None,
+                counter.metric_type(),
+            )?)?;
         }
         let gauges = [
-            ("xalantis_calls_in_flight", "Xalantis calls in flight now", counts.calls_in_flight),
-            ("xalantis_calls_waiting", "Xalantis calls waiting for a free slot now", counts.calls_waiting),
+            (
+                "xalantis_calls_in_flight",
+                "Xalantis calls in flight now",
+                counts.calls_in_flight,
+            ),
+            (
+                "xalantis_calls_waiting",
+                "Xalantis calls waiting for a free slot now",
+                counts.calls_waiting,
+            ),
         ];
         for (name, help, value) in gauges {
             let gauge = ConstGauge::new(i64::try_from(value).unwrap_or(i64::MAX));
@@ -287,6 +361,9 @@ mod tests {
         metrics.read_lookup_stats(Arc::default());
         let text = metrics.encode();
         assert!(text.contains("xalantis_bot_cache_hits_total 0"), "{text}");
-        assert!(text.contains("xalantis_bot_xalantis_calls_in_flight 0"), "{text}");
+        assert!(
+            text.contains("xalantis_bot_xalantis_calls_in_flight 0"),
+            "{text}"
+        );
     }
 }

@@ -55,16 +55,21 @@ pub const ROUTE_RECORDING_SPANS: [&str; 1] = ["serenity::http"];
 
 /// Installs the global subscriber writing to stderr. Call once, early in `main`.
 pub fn init(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
     install(filter, format);
 }
 
 fn install(filter: EnvFilter, format: LogFormat) {
-    let subscriber = tracing_subscriber::registry().with(filter).with(filter_fn(safe_to_log));
+    let subscriber = tracing_subscriber::registry()
+        .with(filter)
+        .with(filter_fn(safe_to_log));
     let output = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
     let result = match format {
         LogFormat::Text => subscriber.with(output).try_init(),
-        LogFormat::Json => subscriber.with(output.json().flatten_event(true)).try_init(),
+        LogFormat::Json => subscriber
+            .with(output.json().flatten_event(true))
+            .try_init(),
     };
     if let Err(error) = result {
         eprintln!("logging was already initialised: {error}");
@@ -76,14 +81,19 @@ fn install(filter: EnvFilter, format: LogFormat) {
 /// them still are).
 pub fn safe_to_log(metadata: &Metadata<'_>) -> bool {
     let target = metadata.target();
-    let dumps_payloads = *metadata.level() == Level::TRACE && in_modules(target, &PAYLOAD_DUMPING_TARGETS);
+    let dumps_payloads =
+        *metadata.level() == Level::TRACE && in_modules(target, &PAYLOAD_DUMPING_TARGETS);
     let records_routes = metadata.is_span() && in_modules(target, &ROUTE_RECORDING_SPANS);
-    !(dumps_payloads || records_routes && false)
+    !(dumps_payloads || records_routes)
 }
 
 /// Whether `target` is one of `modules` or inside one.
 fn in_modules(target: &str, modules: &[&str]) -> bool {
-    modules.iter().any(|m| target.strip_prefix(m).is_some_and(|rest| rest.is_empty() || rest.starts_with("::")))
+    modules.iter().any(|m| {
+        target
+            .strip_prefix(m)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with("::"))
+    })
 }
 
 /// Like [`init`], but only warnings and errors unless `RUST_LOG` says otherwise (for the

@@ -1,5 +1,5 @@
 //! Waiting for the bot: a condition over the fake, a recorded request, a live gateway. Waiters
-//! wake on every recorded request and gateway change, and poll every 20 ms as a fallback.
+//! wake on every recorded request and client gateway frame, and poll every 20 ms as a fallback.
 
 use std::time::Duration;
 
@@ -16,7 +16,8 @@ impl FakeDiscord {
             .await
     }
 
-    /// Waits for a live gateway session (READY or RESUMED sent).
+    /// Waits for a live gateway session: READY or RESUMED has been queued to the connection
+    /// (the bot may still be reading it; events dispatched from now on reach it in order).
     pub async fn wait_ready(&self, timeout: Duration) -> Result<(), Timeout> {
         self.wait_until("the gateway to be ready", timeout, || {
             self.is_connected().then_some(())
@@ -24,7 +25,8 @@ impl FakeDiscord {
         .await
     }
 
-    /// Waits for the first recorded request matching `predicate` (earlier ones count too).
+    /// Waits for the first recorded request matching `predicate` (earlier ones count too; with
+    /// [`super::Options::keep_requests`] off, use [`FakeDiscord::request_feed`] instead).
     pub async fn wait_for_request(
         &self,
         predicate: impl Fn(&RecordedRequest) -> bool,
@@ -54,7 +56,7 @@ impl FakeDiscord {
             if let Some(found) = check() {
                 return Ok(found);
             }
-            // Heartbeats and dispatches do not all signal; poll as a fallback.
+            // What the test itself changes (dispatches, faults) does not signal; poll as a fallback.
             let tick = tokio::time::sleep(Duration::from_millis(20));
             tokio::select! {
                 _ = changes.changed() => {}

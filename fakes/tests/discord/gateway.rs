@@ -37,7 +37,13 @@ fn state(fake: &FakeDiscord) -> String {
 
 async fn wait_for_replies(fake: &FakeDiscord, count: usize) {
     let waited = fake.wait_for(|f| replies(f).len() >= count, WAIT).await;
-    waited.unwrap_or_else(|e| panic!("{e}: {} of {count} replies; {}", replies(fake).len(), state(fake)));
+    waited.unwrap_or_else(|e| {
+        panic!(
+            "{e}: {} of {count} replies; {}",
+            replies(fake).len(),
+            state(fake)
+        )
+    });
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -27,7 +27,6 @@ pub const WAIT: Duration = Duration::from_secs(10);
 
 /// Starts the fake with `options` and the test bot against it, and waits for READY.
 pub async fn start_bot_with(options: Options) -> FakeDiscord {
-    let _ = tracing_subscriber::fmt().with_env_filter("serenity::gateway=debug").with_test_writer().try_init();
     let fake = FakeDiscord::start_with(options).await;
     let http = HttpBuilder::new(TOKEN)
         .proxy(fake.base_url())

@@ -123,3 +123,116 @@ pub fn field(body: &Value, embed: usize, name: &str) -> String {
         .unwrap_or_else(|| panic!("no field {name} in {body:#}"))
         .to_owned()
 }
+
+/// The Slack bot token the tests configure (distinctive, so leaks can be searched for).
+pub const SLACK_BOT_TOKEN: &str = "xoxb-fake-slack-bot-3c1d";
+/// The Slack app-level token the tests configure (Socket Mode).
+pub const SLACK_APP_TOKEN: &str = "xapp-fake-slack-app-9e2a";
+/// The Slack signing secret the tests configure (HTTP Events API).
+pub const SLACK_SIGNING_SECRET: &str = "fake-signing-secret-71b0";
+
+/// How the Slack bot under test hears from Slack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlackTransport {
+    /// `SLACK_APP_TOKEN`: the bot connects out to the fake's WebSocket.
+    SocketMode,
+    /// `SLACK_SIGNING_SECRET`: the fake posts signed requests to the bot's HTTP routes.
+    Http,
+}
+
+/// The Slack bot under test with its fakes.
+pub struct SlackTestBot {
+    /// The fake Slack the bot is connected to.
+    pub slack: xalantis_fakes::slack::FakeSlack,
+    /// The fake Xalantis (holds the documented example ticket).
+    pub xalantis: FakeXalantis,
+    /// The bot's HTTP address (`HTTP_BIND`), for the HTTP transport.
+    pub http: Option<std::net::SocketAddr>,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<anyhow::Result<()>>,
+}
+
+/// Starts a fake Slack, a fake Xalantis with the example ticket, and the bot in Socket Mode.
+pub async fn spawn_slack_bot(extra: &[(&str, &str)]) -> SlackTestBot {
+    let xalantis = FakeXalantis::start().await;
+    xalantis.insert_example_ticket();
+    spawn_slack_bot_on(xalantis_fakes::slack::FakeSlack::start().await, xalantis, SlackTransport::SocketMode, extra).await
+}
+
+/// The configuration variables of a Slack-only bot against `slack` and `xalantis`.
+pub fn slack_vars(slack: &xalantis_fakes::slack::FakeSlack, xalantis: &FakeXalantis, transport: SlackTransport) -> HashMap<String, String> {
+    let mut vars: HashMap<String, String> = [
+        ("SLACK_BOT_TOKEN", SLACK_BOT_TOKEN.to_owned()),
+        ("SLACK_API_URL", slack.base_url()),
+        ("XALANTIS_API_TOKEN", XALANTIS_TOKEN.to_owned()),
+        ("XALANTIS_API_URL", xalantis.base_url()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    let transport_vars = match transport {
+        SlackTransport::SocketMode => [("SLACK_APP_TOKEN", SLACK_APP_TOKEN)],
+        SlackTransport::Http => [("SLACK_SIGNING_SECRET", SLACK_SIGNING_SECRET)],
+    };
+    vars.extend(transport_vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+    if transport == SlackTransport::Http {
+        vars.insert("HTTP_BIND".to_owned(), "127.0.0.1:0".to_owned());
+    }
+    vars
+}
+
+/// Starts the Slack bot against given fakes, over `transport`, and waits until it listens.
+pub async fn spawn_slack_bot_on(
+    slack: xalantis_fakes::slack::FakeSlack,
+    xalantis: FakeXalantis,
+    transport: SlackTransport,
+    extra: &[(&str, &str)],
+) -> SlackTestBot {
+    let mut vars = slack_vars(&slack, &xalantis, transport);
+    vars.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+    let config = Config::from_vars(&vars, Purpose::Run).expect("test configuration is valid");
+    let listener = match transport {
+        SlackTransport::Http => Some(tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0")),
+        SlackTransport::SocketMode => None,
+    };
+    let http = listener.as_ref().and_then(|l| l.local_addr().ok());
+    if let Some(address) = http {
+        slack.deliver_over_http(&format!("http://{address}"), SLACK_SIGNING_SECRET);
+    }
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(xalantis_bot::app::run_with(config, listener, async {
+        let _ = stopped.await;
+    }));
+    let ready = match transport {
+        SlackTransport::SocketMode => slack.wait_connected(1, WAIT).await,
+        SlackTransport::Http => slack.wait_for(|s| !s.calls("auth.test").is_empty(), WAIT).await,
+    };
+    if let Err(timeout) = ready {
+        let exited = if task.is_finished() { format!("{:?}", task.await) } else { "still running".to_owned() };
+        panic!("the Slack bot did not start ({timeout}); bot: {exited}; requests: {:#?}; violations: {:#?}", slack.requests(), slack.violations());
+    }
+    SlackTestBot { slack, xalantis, http, stop: Some(stop), task }
+}
+
+impl SlackTestBot {
+    /// Alice posts `text` in the test channel; returns the message `ts`.
+    pub fn say(&self, text: &str) -> String {
+        self.slack.post_message(xalantis_fakes::slack::CHANNEL, xalantis_fakes::slack::ALICE, text)
+    }
+
+    /// Waits for the bot's card in the thread of message `ts`.
+    pub async fn card_for(&self, ts: &str) -> xalantis_fakes::slack::SlackMessage {
+        let channel = xalantis_fakes::slack::CHANNEL;
+        let found = self.slack.wait_for(|s| !s.thread(channel, ts).is_empty(), WAIT).await;
+        found.unwrap_or_else(|e| panic!("no card for message {ts}: {e}; requests: {:#?}", self.slack.requests()));
+        self.slack.thread(channel, ts).remove(0)
+    }
+
+    /// Stops the bot as SIGTERM would and returns what `run` returned.
+    pub async fn shutdown(&mut self) -> anyhow::Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        tokio::time::timeout(WAIT, &mut self.task).await.expect("the bot stops").expect("the bot task ends")
+    }
+}
