@@ -14,6 +14,7 @@ use tokio::net::TcpListener;
 use crate::bot::Bot;
 use crate::config::Config;
 use crate::http;
+use crate::state::State;
 
 /// Runs every configured platform until `shutdown` resolves, with the HTTP endpoints on
 /// `HTTP_BIND` when it is set.
@@ -35,6 +36,8 @@ pub async fn run_with(
     if config.discord.is_none() && config.slack.is_none() {
         bail!("no chat platform is configured: set DISCORD_TOKEN or SLACK_BOT_TOKEN");
     }
+    let state = State::open(&config)?;
+    let expiry = state.keep_expiring();
     let slack = match &config.slack {
         Some(slack) => Some(crate::slack::Slack::connect(slack, Arc::clone(&bot)).await?),
         None => None,
@@ -64,12 +67,15 @@ pub async fn run_with(
         config.discord.as_ref(),
         slack,
         &bot,
+        &state,
         shutdown,
     ))
     .await;
     if let Some(task) = learning {
         task.abort();
     }
+    expiry.abort();
+    state.close().await;
     if let Some(server) = server {
         server.stop().await;
     }
@@ -81,6 +87,7 @@ async fn run_platforms(
     discord: Option<&crate::config::DiscordConfig>,
     slack: Option<crate::slack::Slack>,
     bot: &Arc<Bot>,
+    state: &State,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let (stop, stopped) = tokio::sync::watch::channel(false);
@@ -106,7 +113,7 @@ async fn run_platforms(
     };
     let discord = async {
         let Some(config) = discord else { return Ok(()) };
-        stop_on_error(crate::discord::run(config, Arc::clone(bot), signal()).await)
+        stop_on_error(crate::discord::run(config, Arc::clone(bot), state, signal()).await)
     };
     let slack = async {
         let Some(slack) = slack else { return Ok(()) };

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use time::OffsetDateTime;
 
-use crate::card::{Card, CardOptions, Details, ticket_card, ticket_details};
+use crate::card::{Card, CardOptions, Details, ShowRequester, ticket_card, ticket_details};
 use crate::config::Config;
 use crate::detect::{Detector, Mention, TicketId};
 use crate::lookup::{Freshness, Lookup, LookupService};
@@ -87,13 +87,25 @@ impl Bot {
     /// Cards of the mentioned tickets that exist, in mention order. Failures are logged and left
     /// out: one failed lookup never hides the others.
     pub async fn cards_for(&self, mentions: &[Mention], freshness: Freshness) -> Vec<Card> {
+        self.cards_showing(mentions, freshness, self.card_options.show_requester).await
+    }
+
+    /// Like [`Bot::cards_for`], with a channel's requester visibility instead of the
+    /// configured one.
+    pub async fn cards_showing(
+        &self,
+        mentions: &[Mention],
+        freshness: Freshness,
+        show_requester: ShowRequester,
+    ) -> Vec<Card> {
+        let options = CardOptions { show_requester, ..self.card_options.clone() };
         let now = OffsetDateTime::now_utc();
         let results = self.lookup.lookup_mentions(mentions, freshness).await;
         results
             .into_iter()
             .inspect(|(_, outcome)| self.ops.metrics.lookup_finished(outcome))
             .filter_map(|(mention, outcome)| match outcome {
-                Lookup::Found(ticket) => Some(ticket_card(&ticket, &self.card_options, now)),
+                Lookup::Found(ticket) => Some(ticket_card(&ticket, &options, now)),
                 Lookup::NotFound => None,
                 Lookup::Failed(error) => {
                     tracing::warn!(ticket = ?mention.id, kind = error.kind(), %error, "ticket lookup failed");

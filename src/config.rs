@@ -79,8 +79,6 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Cooldown and prefix filtering.
     pub noise: NoiseConfig,
-    /// `LIVE_REFRESH_SECS`: how often posted cards are checked for changes (`None`: never).
-    pub live_refresh: Option<Duration>,
     /// `DATABASE_PATH`: the SQLite file holding bindings, cooldown marks and settings.
     pub database_path: PathBuf,
 }
@@ -108,6 +106,8 @@ pub struct DiscordConfig {
     pub channels: Option<HashSet<u64>>,
     /// `DISCORD_GUILD_ID`: register `/ticket` in this guild only (instant while testing).
     pub guild_id: Option<u64>,
+    /// `LIVE_REFRESH_SECS`: how often posted cards are checked for changes (`None`: never).
+    pub live_refresh: Option<Duration>,
 }
 
 /// Slack settings.
@@ -183,7 +183,6 @@ impl<'a> Reader<'a> {
             http_bind,
             log_format: self.log_format(),
             noise: self.noise(),
-            live_refresh: self.live_refresh(),
             database_path: PathBuf::from(self.get("DATABASE_PATH").unwrap_or(DEFAULT_DATABASE_PATH)),
         }
     }
@@ -282,7 +281,8 @@ impl<'a> Reader<'a> {
         let proxy_url = self.get("DISCORD_PROXY_URL").map(|_| self.url("DISCORD_PROXY_URL", ""));
         let channels = self.id_list("DISCORD_CHANNELS");
         let guild_id = self.parsed::<u64>("DISCORD_GUILD_ID", "a Discord guild id (a number)");
-        Some(DiscordConfig { token: token?, proxy_url, channels, guild_id })
+        let live_refresh = self.live_refresh();
+        Some(DiscordConfig { token: token?, proxy_url, channels, guild_id, live_refresh })
     }
 
     fn slack(&mut self, http_bind: Option<SocketAddr>) -> Option<SlackConfig> {
@@ -443,5 +443,29 @@ mod tests {
         assert_eq!(discord.channels, Some(HashSet::from([11, 22])));
         assert_eq!(discord.guild_id, Some(33));
         assert_eq!(discord.proxy_url.unwrap().as_str(), "http://127.0.0.1:9/");
+    }
+
+    #[test]
+    fn slack_alone_is_a_platform_but_needs_a_transport() {
+        let base = [("SLACK_BOT_TOKEN", "xoxb-slack-bot-secret"), ("XALANTIS_API_TOKEN", "sk_live_secret")];
+        let mut socket = base.to_vec();
+        socket.push(("SLACK_APP_TOKEN", "xapp-slack-app-secret"));
+        let config = Config::from_vars(&vars(&socket), Purpose::Run).unwrap();
+        assert!(config.discord.is_none() && config.slack.as_ref().unwrap().app_token.is_some());
+        let debug = format!("{config:?}");
+        assert!(!debug.contains("slack-bot-secret") && !debug.contains("slack-app-secret"), "{debug}");
+        let neither = Config::from_vars(&vars(&base), Purpose::Run).unwrap_err();
+        assert!(neither.problems.iter().any(|p| p.starts_with("SLACK_APP_TOKEN")), "{neither}");
+        let mut http = base.to_vec();
+        http.push(("SLACK_SIGNING_SECRET", "shh"));
+        let unbound = Config::from_vars(&vars(&http), Purpose::Run).unwrap_err();
+        assert!(unbound.problems.iter().any(|p| p.starts_with("HTTP_BIND")), "{unbound}");
+    }
+
+    #[test]
+    fn slack_tokens_of_the_wrong_kind_are_reported() {
+        let swapped = vars(&[("SLACK_BOT_TOKEN", "xapp-1"), ("SLACK_APP_TOKEN", "xoxb-1"), ("XALANTIS_API_TOKEN", "sk")]);
+        let err = Config::from_vars(&swapped, Purpose::Run).unwrap_err();
+        assert_eq!(err.problems.len(), 2, "{err}");
     }
 }

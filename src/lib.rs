@@ -12,6 +12,7 @@
 //! | [`demo`] | bundled sample tickets behind a tiny local Xalantis, for the console without a token |
 //! | [`telemetry`] | logging (`RUST_LOG`, `LOG_FORMAT`), Prometheus metrics, health flags |
 //! | [`http`] | the `HTTP_BIND` server: `/healthz`, `/metrics`; other platforms merge their routes |
+//! | [`state`] | state that survives restarts: the store (`DATABASE_PATH`) and settings over it |
 //! | [`secret`] | tokens that never print |
 //! | [`detect`] | chat text → ticket mentions (pure) |
 //! | [`xalantis`] | the Xalantis REST API: tolerant model, typed errors, HTTP client |
@@ -40,6 +41,7 @@ pub mod http;
 pub mod lookup;
 pub mod prefixes;
 pub mod secret;
+pub mod state;
 pub mod settings;
 pub mod slack;
 pub mod store;

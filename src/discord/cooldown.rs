@@ -18,6 +18,8 @@ use std::time::Duration;
 
 use moka::sync::Cache;
 
+use crate::store::{CooldownRecord, PLATFORM_DISCORD, StoreWriter};
+
 /// A card counts as still visible while fewer messages than this came after it.
 pub const ON_SCREEN_MESSAGES: u64 = 20;
 /// Longest cooldown a channel may set (marks are kept this long).
@@ -53,15 +55,32 @@ pub enum Cooling {
 pub struct Cooldowns {
     marks: Cache<(u64, String), Mark>,
     activity: Mutex<HashMap<u64, u64>>,
+    store: Option<StoreWriter>,
 }
 
 impl Default for Cooldowns {
     fn default() -> Self {
-        Self { marks: Cache::builder().max_capacity(MAX_MARKS).time_to_live(MAX_COOLDOWN).build(), activity: Mutex::default() }
+        Self::new(None)
     }
 }
 
 impl Cooldowns {
+    /// Empty cooldowns, written behind to `store` when given.
+    pub fn new(store: Option<StoreWriter>) -> Self {
+        let marks = Cache::builder().max_capacity(MAX_MARKS).time_to_live(MAX_COOLDOWN).build();
+        Self { marks, activity: Mutex::default(), store }
+    }
+
+    /// Puts back the Discord marks read from the store. Channel message counts restart at zero,
+    /// so a restored card counts as on screen until [`ON_SCREEN_MESSAGES`] more messages came.
+    pub fn restore(&self, records: impl IntoIterator<Item = CooldownRecord>) {
+        for r in records.into_iter().filter(|r| r.platform == PLATFORM_DISCORD) {
+            let (Ok(channel), Ok(reply_id)) = (r.channel_id.parse(), r.reply_id.parse()) else { continue };
+            let guild_id = r.guild_id.and_then(|g| g.parse().ok());
+            self.marks.insert((channel, r.ticket_uuid), Mark { reply_id, guild_id, posted_at: r.posted_at, seq: 0 });
+        }
+    }
+
     /// Counts one more message in `channel` (every message, any author); returns the count.
     pub fn note_message(&self, channel: u64) -> u64 {
         let mut activity = self.activity.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -91,11 +110,17 @@ impl Cooldowns {
     /// Records that `ticket`'s card was posted as `reply_id` at `now`.
     pub fn mark(&self, channel: u64, ticket: &str, reply_id: u64, guild_id: Option<u64>, now: i64) {
         let mark = Mark { reply_id, guild_id, posted_at: now, seq: self.seq(channel) };
-        self.restore(channel, ticket, mark);
-    }
-
-    /// Puts back a mark read from the store at start-up.
-    pub fn restore(&self, channel: u64, ticket: &str, mark: Mark) {
+        if let Some(store) = &self.store {
+            store.put_cooldown(CooldownRecord {
+                platform: PLATFORM_DISCORD.to_owned(),
+                channel_id: channel.to_string(),
+                ticket_uuid: ticket.to_owned(),
+                reply_id: reply_id.to_string(),
+                guild_id: guild_id.map(|g| g.to_string()),
+                posted_at: now,
+                channel_seq: mark.seq,
+            });
+        }
         self.marks.insert((channel, ticket.to_owned()), mark);
     }
 }

@@ -8,8 +8,13 @@ pub mod bindings;
 pub mod commands;
 pub mod cooldown;
 pub mod handler;
+pub mod interactions;
+pub mod live;
+pub mod messages;
 pub mod render;
 pub mod reply;
+pub mod shared;
+pub mod retry;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,6 +25,7 @@ use serenity::all::{ClientBuilder, GatewayIntents, HttpBuilder};
 use crate::bot::Bot;
 use crate::config::DiscordConfig;
 use crate::gate::Gate;
+use crate::state::State;
 
 /// How long shutdown waits for replies in flight.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -48,24 +54,53 @@ pub fn http_client(config: &DiscordConfig) -> serenity::http::Http {
 pub async fn run(
     config: &DiscordConfig,
     bot: Arc<Bot>,
+    state: &State,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     bot.ops().health.expect(crate::telemetry::metrics::Platform::Discord);
     let gate = Arc::new(Gate::default());
-    let handler = handler::Handler::new(bot, config, Arc::clone(&gate));
+    let shared = Arc::new(shared::Shared::new(bot, config, state));
+    let handler = handler::Handler::new(Arc::clone(&shared), config.guild_id, Arc::clone(&gate));
     let mut client = ClientBuilder::new_with_http(http_client(config), intents())
         .event_handler(handler)
         .await
         .context("could not build the Discord client")?;
+    let live = config.live_refresh.map(|every| tokio::spawn(live::keep_cards_live(shared, Arc::clone(&client.http), every)));
     let shards = Arc::clone(&client.shard_manager);
+    let (stopped_tx, stopped_rx) = tokio::sync::oneshot::channel();
     tokio::spawn(async move {
         shutdown.await;
         tracing::info!("shutting down: finishing replies in flight");
         gate.close();
         gate.wait_idle(SHUTDOWN_GRACE).await;
         shards.shutdown_all().await;
+        let _ = stopped_tx.send(());
     });
-    client.start().await.map_err(explain)
+    let result = run_until_stopped(client.start(), stopped_rx).await;
+    if let Some(live) = live {
+        live.abort();
+    }
+    result
+}
+
+/// Runs the client; once shutdown has closed the shards, waits at most [`SHUTDOWN_GRACE`] more
+/// (serenity can keep retrying a shard that never connected).
+async fn run_until_stopped(
+    client: impl Future<Output = serenity::Result<()>>,
+    stopped: tokio::sync::oneshot::Receiver<()>,
+) -> anyhow::Result<()> {
+    tokio::pin!(client);
+    tokio::select! {
+        result = &mut client => return result.map_err(explain),
+        _ = stopped => {}
+    }
+    match tokio::time::timeout(SHUTDOWN_GRACE, client).await {
+        Ok(result) => result.map_err(explain),
+        Err(_) => {
+            tracing::warn!("the Discord client did not stop in time; leaving anyway");
+            Ok(())
+        }
+    }
 }
 
 /// Turns the gateway errors an operator must act on into instructions.

@@ -186,6 +186,11 @@ fn list_line(card: &Card) -> String {
     format!("[{}]({}) {subject} — {}", escape_markdown(&card.reference), card.url, facts.join(" · "))
 }
 
+/// The Details views of a card's tickets, within every message limit.
+pub fn embeds_for_details(details: &[Details]) -> Vec<Embed> {
+    fit_embeds(details.iter().map(to_details_embed).collect())
+}
+
 /// The Details view of one ticket: the full card with a longer description, the requester,
 /// custom fields and SLA markers.
 pub fn to_details_embed(details: &Details) -> Embed {

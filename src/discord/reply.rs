@@ -41,6 +41,21 @@ pub fn card_message(cards: &[Card], owner: Option<u64>, compact: bool) -> CardMe
     }
 }
 
+/// The owner named by the Delete button of a card message the bot sent.
+pub fn owner_in(message: &serenity::all::Message) -> Option<u64> {
+    message
+        .components
+        .iter()
+        .flat_map(|row| &row.components)
+        .find_map(|component| match component {
+            serenity::all::ActionRowComponent::Button(button) => match &button.data {
+                serenity::all::ButtonKind::NonLink { custom_id, .. } => delete_owner(custom_id),
+                serenity::all::ButtonKind::Link { .. } | serenity::all::ButtonKind::Premium { .. } => None,
+            },
+            _ => None,
+        })
+}
+
 /// The user id a Delete button's `custom_id` names.
 pub fn delete_owner(custom_id: &str) -> Option<u64> {
     custom_id.strip_prefix(DELETE_PREFIX)?.parse().ok()

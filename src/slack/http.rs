@@ -86,6 +86,9 @@ async fn commands(State(routes): State<Routes>, headers: HeaderMap, body: Bytes)
     if let Err(refused) = routes.admit(&headers, &body) {
         return refused.into_response();
     }
+    if is_ssl_check(&body) {
+        return StatusCode::OK.into_response();
+    }
     let Some(command) = SlashCommand::from_form(&body) else {
         return bad_request(&"not a slash command form");
     };
@@ -104,6 +107,11 @@ async fn interactions(State(routes): State<Routes>, headers: HeaderMap, body: By
     };
     routes.handler.on_interaction(interaction);
     StatusCode::OK.into_response()
+}
+
+/// Slack's periodic check of a slash command's Request URL (`ssl_check=1`): answered 200.
+fn is_ssl_check(body: &[u8]) -> bool {
+    url::form_urlencoded::parse(body).any(|(key, value)| key == "ssl_check" && value == "1")
 }
 
 fn bad_request(error: &dyn std::fmt::Display) -> Response {

@@ -9,7 +9,7 @@
 //! old one is still read, and acknowledged, until Slack closes it or [`RETIRE_GRACE`] passes.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures::{SinkExt as _, StreamExt as _};
 use serde::Deserialize;
@@ -93,44 +93,114 @@ pub async fn run(
         signals: signals_tx,
     };
     tokio::pin!(shutdown);
-    let mut next_id = 0;
-    let mut current: Option<Connection> = None;
-    let mut backoff = FIRST_BACKOFF;
-    loop {
-        let Some(connection) = &current else {
-            tokio::select! {
-                () = &mut shutdown => break,
-                opened = supervisor.connect(next_id) => match opened {
-                    Ok(connection) => (current, next_id, backoff) = (Some(connection), next_id + 1, FIRST_BACKOFF),
-                    Err(error) if error.is_auth() => anyhow::bail!("Slack refused SLACK_APP_TOKEN ({error}): copy an app-level token (xapp-…, scope connections:write) from the app's Basic Information page"),
-                    Err(error) => {
-                        tracing::warn!(%error, retry_in_secs = backoff.as_secs(), "could not open a Slack Socket Mode connection");
-                        tokio::select! { () = &mut shutdown => break, () = tokio::time::sleep(backoff) => {} }
-                        backoff = (backoff * 2).min(MAX_BACKOFF);
-                    }
-                },
-            }
-            continue;
+    let mut backoff = Backoff::default();
+    for id in 0.. {
+        let opened = tokio::select! {
+            () = &mut shutdown => return Ok(()),
+            opened = supervisor.connect(id) => opened,
         };
-        let id = connection.id;
-        tokio::select! {
-            () = &mut shutdown => break,
-            Some(signal) = signals.recv() => match signal {
-                Signal::Refresh(old) if old == id => retire(current.take()),
-                Signal::Closed(old) if old == id => current = None,
-                _ => {}
-            },
+        let connection = match opened {
+            Ok(connection) => connection,
+            Err(error) if error.is_auth() => anyhow::bail!(
+                "Slack refused SLACK_APP_TOKEN ({error}): copy an app-level token (xapp-…, scope connections:write) from the app's Basic Information page"
+            ),
+            Err(error) => {
+                tracing::warn!(%error, "could not open a Slack Socket Mode connection");
+                if pause(&mut shutdown, backoff.next()).await {
+                    return Ok(());
+                }
+                continue;
+            }
+        };
+        let connected_at = Instant::now();
+        match follow(id, &mut signals, &mut shutdown).await {
+            End::Shutdown => {
+                connection.close().await;
+                return Ok(());
+            }
+            End::Replaced => {
+                retire(connection);
+                backoff.reset();
+            }
+            // A connection that dies at once (a proxy, an outage) is not retried in a tight loop.
+            End::Closed if connected_at.elapsed() < STABLE_AFTER => {
+                if pause(&mut shutdown, backoff.next()).await {
+                    return Ok(());
+                }
+            }
+            End::Closed => backoff.reset(),
         }
-    }
-    if let Some(connection) = current {
-        connection.close().await;
     }
     Ok(())
 }
 
+/// A connection that lived this long was fine: reconnect at once when it ends.
+const STABLE_AFTER: Duration = Duration::from_secs(30);
+
+/// How the current connection's watch ended.
+enum End {
+    /// Shutdown was asked for.
+    Shutdown,
+    /// Slack sent `disconnect`: open a new connection, keep reading this one a while.
+    Replaced,
+    /// The connection ended.
+    Closed,
+}
+
+/// Waits until connection `id` is replaced or closed, or shutdown.
+async fn follow(
+    id: u64,
+    signals: &mut UnboundedReceiver<Signal>,
+    shutdown: &mut (impl Future<Output = ()> + Unpin),
+) -> End {
+    loop {
+        tokio::select! {
+            () = &mut *shutdown => return End::Shutdown,
+            signal = signals.recv() => match signal {
+                Some(Signal::Refresh(old)) if old == id => return End::Replaced,
+                Some(Signal::Closed(old)) if old == id => return End::Closed,
+                Some(_) => {}
+                None => return End::Closed,
+            },
+        }
+    }
+}
+
+/// Sleeps `wait`; true when shutdown came first.
+async fn pause(shutdown: &mut (impl Future<Output = ()> + Unpin), wait: Duration) -> bool {
+    tracing::info!(
+        wait_secs = wait.as_secs(),
+        "reconnecting to Slack after a pause"
+    );
+    tokio::select! {
+        () = shutdown => true,
+        () = tokio::time::sleep(wait) => false,
+    }
+}
+
+/// Waits between failed connections: [`FIRST_BACKOFF`], doubling up to [`MAX_BACKOFF`].
+struct Backoff(Duration);
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Self(FIRST_BACKOFF)
+    }
+}
+
+impl Backoff {
+    fn next(&mut self) -> Duration {
+        let wait = self.0;
+        self.0 = (self.0 * 2).min(MAX_BACKOFF);
+        wait
+    }
+
+    fn reset(&mut self) {
+        self.0 = FIRST_BACKOFF;
+    }
+}
+
 /// Lets a replaced connection be read until Slack closes it, closing it after [`RETIRE_GRACE`].
-fn retire(connection: Option<Connection>) {
-    let Some(connection) = connection else { return };
+fn retire(connection: Connection) {
     tracing::info!(
         connection = connection.id,
         "Slack asked for a new Socket Mode connection: reconnecting"

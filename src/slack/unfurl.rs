@@ -26,7 +26,7 @@ use super::render::{Buttons, card_blocks};
 use crate::card::{Card, Layout};
 use crate::detect::{Detector, MAX_TICKETS_CEILING, TicketId};
 use crate::lookup::Freshness;
-use crate::telemetry::metrics::{Platform, ReplyKind};
+use crate::telemetry::metrics::ReplyKind;
 
 /// The ticket links among `urls`, each with its ticket, at most [`MAX_TICKETS_CEILING`].
 pub fn ticket_links<'a>(
@@ -84,10 +84,6 @@ impl Handler {
         if links.is_empty() {
             return;
         }
-        self.bot
-            .ops()
-            .metrics
-            .mentions_detected(Platform::Slack, links.len());
         let previews = self.previews(links, Freshness::Cached).await;
         self.send_unfurl(unfurl_target(&event), &previews).await;
     }

@@ -36,7 +36,7 @@ async fn a_reference_gets_a_card_with_status_priority_assignee_and_due() {
 
 #[tokio::test]
 async fn a_uuid_and_a_link_each_get_a_card() {
-    let bot = spawn_bot(&[]).await;
+    let bot = spawn_bot(&[("COOLDOWN_SECS", "0")]).await;
     let by_uuid = bot.say(&format!("ticket {}", EXAMPLE_UUID.to_uppercase()));
     assert_full_card(&bot.reply_to(by_uuid).await);
     let by_link = bot.say(&format!("<https://app.xalantis.com/tickets/{EXAMPLE_UUID}?tab=replies>"));
@@ -114,20 +114,20 @@ async fn an_oversized_ticket_and_fifteen_references_stay_within_limits() {
 #[tokio::test]
 async fn one_ticket_gets_a_full_card_two_get_compact_cards_and_more_get_a_list() {
     let bot = spawn_bot(&[]).await;
-    for n in 1..=4 {
+    for n in 1..=7 {
         bot.xalantis.insert_ticket(sample_ticket(n));
     }
     let one = bot.reply_to(bot.say("VEN1-000001")).await;
     assert!(one["embeds"][0]["description"].is_string() && one["embeds"][0]["fields"].as_array().unwrap().len() > 4);
-    let two = bot.reply_to(bot.say("VEN1-000001 VEN1-000002")).await;
+    let two = bot.reply_to(bot.say("VEN1-000002 VEN1-000003")).await;
     for embed in two["embeds"].as_array().unwrap() {
         assert_eq!(embed["fields"].as_array().unwrap().len(), 4, "status, priority, assignee, due");
         assert!(embed.get("description").is_none());
     }
-    let four = bot.reply_to(bot.say("VEN1-000001 VEN1-000002 VEN1-000003 VEN1-000004")).await;
+    let four = bot.reply_to(bot.say("VEN1-000004 VEN1-000005 VEN1-000006 VEN1-000007")).await;
     assert_eq!(four["embeds"][0]["title"], "4 tickets");
     let list = four["embeds"][0]["description"].as_str().unwrap();
-    assert!(list.starts_with("[VEN1-000001](https://app.xalantis.com/tickets/00000000-0000-4000-8000-000000000001) Sample ticket 1 — Open"), "{list}");
+    assert!(list.starts_with("[VEN1-000004](https://app.xalantis.com/tickets/00000000-0000-4000-8000-000000000004) Sample ticket 4 — Open"), "{list}");
 }
 
 #[tokio::test]

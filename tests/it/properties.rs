@@ -348,16 +348,16 @@ fn starts_line(chars: &[char], at: usize) -> bool {
 /// `<t:UNIX:STYLE>` as the renderer writes due dates, or its start cut by truncation.
 fn is_timestamp(rest: &str) -> bool {
     let Some(inner) = rest.strip_prefix("<t:") else { return false };
-    if let Some((kept, _)) = inner.split_once('…') {
-        return kept.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | ':'));
+    let end = inner.find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | ':')));
+    let (body, after) = inner.split_at(end.unwrap_or(inner.len()));
+    match after.chars().next() {
+        Some('>') => body.split_once(':').is_some_and(|(unix, style)| {
+            let unix = unix.strip_prefix('-').unwrap_or(unix);
+            !unix.is_empty() && unix.bytes().all(|b| b.is_ascii_digit()) && style.len() == 1
+        }),
+        Some('…') | None => true,
+        Some(_) => false,
     }
-    let Some((unix, tail)) = inner.split_once(':') else { return false };
-    let unix = unix.strip_prefix('-').unwrap_or(unix);
-    !unix.is_empty()
-        && unix.bytes().all(|b| b.is_ascii_digit())
-        && tail.len() >= 2
-        && tail.as_bytes()[0].is_ascii_alphabetic()
-        && tail.as_bytes()[1] == b'>'
 }
 
 #[test]

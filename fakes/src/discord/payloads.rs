@@ -42,6 +42,9 @@ pub struct User {
     pub name: String,
     /// Whether the account is a bot.
     pub bot: bool,
+    /// The member's permissions in the channel (a Discord permission bit set), sent as
+    /// `member.permissions` in guild interactions.
+    pub permissions: u64,
 }
 
 impl User {
@@ -51,6 +54,7 @@ impl User {
             id,
             name: name.to_owned(),
             bot: false,
+            permissions: 0,
         }
     }
 
@@ -60,7 +64,15 @@ impl User {
             id,
             name: name.to_owned(),
             bot: true,
+            permissions: 0,
         }
+    }
+
+    /// The same user with these channel permissions (e.g. `1 << 13` Manage Messages,
+    /// `1 << 5` Manage Server).
+    #[must_use]
+    pub fn with_permissions(self, permissions: u64) -> Self {
+        Self { permissions, ..self }
     }
 
     /// The bot under test itself ([`BOT_USER_ID`]).
@@ -121,7 +133,7 @@ fn partial_member() -> Value {
 pub fn member(user: &User) -> Value {
     let mut member = partial_member();
     member["user"] = user.to_json();
-    member["permissions"] = json!("0");
+    member["permissions"] = json!(user.permissions.to_string());
     member
 }
 

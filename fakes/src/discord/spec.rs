@@ -111,8 +111,9 @@ pub(crate) fn warm_up() {
 /// Every problem with `body` as a request of kind `kind`; empty when Discord would accept it.
 pub(crate) fn check_body(kind: Body, body: &Value) -> Vec<String> {
     let validator = kind.validator();
+    let normalised = normalise(kind, body);
     let mut problems: Vec<String> = validator
-        .iter_errors(body)
+        .iter_errors(&normalised)
         .map(|e| format!("{}: {e}", e.instance_path()))
         .collect();
     match kind {
@@ -125,6 +126,22 @@ pub(crate) fn check_body(kind: Body, body: &Value) -> Vec<String> {
         Body::CommandsOverwrite => {}
     }
     problems
+}
+
+/// Discord's documentation types a command's `default_member_permissions` as a string bit set
+/// (what serenity sends) while the OpenAPI description says integer; Discord accepts both, so a
+/// numeric string is read as the number before validation.
+fn normalise(kind: Body, body: &Value) -> Value {
+    let mut body = body.clone();
+    if let (Body::CommandsOverwrite, Some(commands)) = (kind, body.as_array_mut()) {
+        for command in commands {
+            let permissions = command.get("default_member_permissions").and_then(Value::as_str).and_then(|p| p.parse::<u64>().ok());
+            if let Some(permissions) = permissions {
+                command["default_member_permissions"] = permissions.into();
+            }
+        }
+    }
+    body
 }
 
 fn callback_limits(body: &Value) -> Vec<String> {

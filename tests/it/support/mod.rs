@@ -32,6 +32,8 @@ pub struct TestBot {
     pub xalantis: FakeXalantis,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<anyhow::Result<()>>,
+    /// Holds the bot's database (`DATABASE_PATH`) unless the test chose its own.
+    _database: Option<tempfile::TempDir>,
 }
 
 /// Starts fakes and the bot with the production configuration, only URLs and `extra` differing.
@@ -54,6 +56,10 @@ pub async fn spawn_bot_on(discord: FakeDiscord, xalantis: FakeXalantis, extra: &
     .map(|(k, v)| (k.to_owned(), v))
     .collect();
     vars.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+    let database = (!vars.contains_key("DATABASE_PATH")).then(|| tempfile::tempdir().expect("a temporary directory"));
+    if let Some(dir) = &database {
+        vars.insert("DATABASE_PATH".to_owned(), dir.path().join("xalantis-bot.db").display().to_string());
+    }
     let config = Config::from_vars(&vars, Purpose::Run).expect("test configuration is valid");
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(xalantis_bot::app::run(config, async {
@@ -63,7 +69,7 @@ pub async fn spawn_bot_on(discord: FakeDiscord, xalantis: FakeXalantis, extra: &
     discord.wait_for(|d| !d.commands(None).is_empty() || !d.requests_to("PUT", "/api/v10/applications").is_empty(), WAIT)
         .await
         .expect("the bot registers /ticket");
-    TestBot { discord, xalantis, stop: Some(stop), task }
+    TestBot { discord, xalantis, stop: Some(stop), task, _database: database }
 }
 
 impl TestBot {
@@ -86,6 +92,13 @@ impl TestBot {
     /// Every message-sending request the bot made.
     pub fn posted(&self) -> Vec<RecordedRequest> {
         self.discord.requests().into_iter().filter(|r| r.method == "POST" && r.path.ends_with("/messages")).collect()
+    }
+
+    /// Stops the bot and hands back its fakes, to start another bot on them (a restart).
+    pub async fn restart_fakes(mut self) -> (FakeDiscord, FakeXalantis) {
+        self.shutdown().await.expect("the bot stops cleanly");
+        let TestBot { discord, xalantis, .. } = self;
+        (discord, xalantis)
     }
 
     /// Waits for the bot to stop by itself and returns what `run` returned.
@@ -234,5 +247,12 @@ impl SlackTestBot {
             let _ = stop.send(());
         }
         tokio::time::timeout(WAIT, &mut self.task).await.expect("the bot stops").expect("the bot task ends")
+    }
+}
+
+impl TestBot {
+    /// Whether `run` is still going: the bot must survive every fault.
+    pub fn is_running(&self) -> bool {
+        !self.task.is_finished()
     }
 }
