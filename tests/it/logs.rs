@@ -17,6 +17,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use xalantis_fakes::discord::FakeDiscord;
 use xalantis_fakes::slack::{self as fake_slack, FakeSlack};
+use xalantis_bot::config::{Config, Purpose};
 use xalantis_fakes::xalantis::{EXAMPLE_TICKET_REFERENCE, FakeXalantis, Fault};
 
 use crate::support::{CHANNEL, DISCORD_TOKEN, WAIT, XALANTIS_TOKEN, alice};
@@ -159,7 +160,23 @@ async fn drive_discord(fakes: &Fakes) -> String {
         .wait_for(answered, WAIT)
         .await
         .expect("/ticket is answered");
+    refused_ticket_command(discord, xalantis).await;
     command.token
+}
+
+/// `/ticket` while Xalantis refuses the token: the error reply is one more body to search.
+async fn refused_ticket_command(discord: &FakeDiscord, xalantis: &FakeXalantis) {
+    xalantis.inject(Fault::Status(401), 1);
+    let options = json!([{"name": "id", "type": 3, "value": UNKNOWN_UUID}]);
+    let command = discord.slash_command("ticket", options, CHANNEL, &alice());
+    let refused = |d: &FakeDiscord| {
+        let callbacks = d.interaction_responses(command.id).callbacks;
+        callbacks.first().is_some_and(|c| c["data"]["content"] == "The bot's access to Xalantis was refused.")
+    };
+    discord
+        .wait_for(refused, WAIT)
+        .await
+        .expect("/ticket answers the refusal");
 }
 
 /// A Slack mention answered in its thread.
@@ -275,4 +292,31 @@ async fn json_logs_are_one_object_per_line_without_tokens() {
             .any(|l| l.contains(r#""message":"connected to Discord""#))
     );
     assert_clean(&run, &format!("{}{}", run.stdout, run.stderr));
+}
+
+/// The configuration with every secret set, and `extra`.
+fn configuration_vars(extra: &[(&str, &str)]) -> std::collections::HashMap<String, String> {
+    let vars = [
+        ("DISCORD_TOKEN", DISCORD_TOKEN),
+        ("XALANTIS_API_TOKEN", XALANTIS_TOKEN),
+        ("SLACK_BOT_TOKEN", SLACK_BOT_TOKEN),
+        ("SLACK_APP_TOKEN", SLACK_APP_TOKEN),
+        ("SLACK_SIGNING_SECRET", SLACK_SIGNING_SECRET),
+    ];
+    let vars = vars.iter().chain(extra);
+    vars.map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+}
+
+#[test]
+fn the_configuration_never_shows_a_token_in_debug_output_or_errors() {
+    let config = Config::from_vars(&configuration_vars(&[]), Purpose::Run).expect("valid");
+    for shown in [format!("{config:?}"), format!("{config:#?}")] {
+        assert!(shown.contains("redacted"), "{shown}");
+        assert_eq!(leaked(&shown), Vec::<&str>::new(), "{shown}");
+    }
+    let broken = [("XALANTIS_TIMEOUT_SECS", "soon"), ("SHOW_REQUESTER", "everything")];
+    let error = Config::from_vars(&configuration_vars(&broken), Purpose::Run).expect_err("invalid");
+    for shown in [error.to_string(), format!("{error:?}")] {
+        assert_eq!(leaked(&shown), Vec::<&str>::new(), "{shown}");
+    }
 }

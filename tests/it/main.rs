@@ -1,6 +1,7 @@
 //! One integration-test binary: each module drives the real code through real sockets
 //! (fake Xalantis, fake Discord on 127.0.0.1 port 0).
 
+mod adversarial;
 mod cli;
 mod check;
 mod console;
@@ -13,6 +14,7 @@ mod noise;
 mod ops;
 mod properties;
 mod render;
+mod security;
 mod slack;
 mod store;
 mod support;
