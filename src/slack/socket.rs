@@ -86,6 +86,8 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
     let (signals_tx, mut signals) = unbounded_channel();
+    let health = Arc::clone(&handler.bot.ops().health);
+    health.expect(Platform::Slack);
     let supervisor = Supervisor {
         web,
         app_token,
@@ -124,11 +126,15 @@ pub async fn run(
             }
             // A connection that dies at once (a proxy, an outage) is not retried in a tight loop.
             End::Closed if connected_at.elapsed() < STABLE_AFTER => {
+                health.set_connected(Platform::Slack, false);
                 if pause(&mut shutdown, backoff.next()).await {
                     return Ok(());
                 }
             }
-            End::Closed => backoff.reset(),
+            End::Closed => {
+                health.set_connected(Platform::Slack, false);
+                backoff.reset();
+            }
         }
     }
     Ok(())
@@ -322,12 +328,9 @@ impl Reader {
 
     fn on_hello(&self) {
         tracing::info!(connection = self.id, "Slack Socket Mode connection ready");
-        if self.id > 0 {
-            self.handler
-                .bot
-                .ops()
-                .metrics
-                .gateway_reconnected(Platform::Slack);
+        let ops = self.handler.bot.ops();
+        if ops.health.session_started(Platform::Slack) {
+            ops.metrics.gateway_reconnected(Platform::Slack);
         }
     }
 
