@@ -20,7 +20,10 @@ const UNITS: &[(&str, &str)] = &[
     ("hex_dash_hex", "a1b2c3d4-"),
     ("unfinished_references", "VEN1-"),
     ("reference_chains", "A-1-"),
-    ("mention_flood", "VEN1-000079 be2dde82-5a7b-4b3c-9d1e-0f2a3b4c5d6e "),
+    (
+        "mention_flood",
+        "VEN1-000079 be2dde82-5a7b-4b3c-9d1e-0f2a3b4c5d6e ",
+    ),
     // Markup that opens and never closes, or nests.
     ("unbalanced_markup", "`` ` || "),
     ("nested_fences", "```\n`VEN1-1` ```` ``"),

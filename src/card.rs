@@ -272,7 +272,8 @@ fn url_encode(value: &str) -> String {
         if byte.is_ascii_alphanumeric() || byte == b'-' {
             out.push(char::from(byte));
         } else {
-            out.push_str(&format!("%{byte:02X}"));
+            out.push('%');
+            out.push_str(&hex::encode_upper([byte]));
         }
         out
     })

@@ -10,8 +10,12 @@ use libfuzzer_sys::fuzz_target;
 use xalantis_bot::detect::{DEFAULT_REFERENCE_PATTERN, DetectConfig, Detector, TicketId};
 
 /// The default pattern with the default cap, a custom pattern with the highest cap.
-static DETECTORS: LazyLock<[(Detector, usize); 2]> =
-    LazyLock::new(|| [detector(DEFAULT_REFERENCE_PATTERN, 5), detector("[A-Z]+[0-9]+", 10)]);
+static DETECTORS: LazyLock<[(Detector, usize); 2]> = LazyLock::new(|| {
+    [
+        detector(DEFAULT_REFERENCE_PATTERN, 5),
+        detector("[A-Z]+[0-9]+", 10),
+    ]
+});
 
 fn detector(pattern: &str, max_tickets: usize) -> (Detector, usize) {
     let config = DetectConfig {
@@ -19,11 +23,16 @@ fn detector(pattern: &str, max_tickets: usize) -> (Detector, usize) {
         web_url: url::Url::parse("https://app.xalantis.com").expect("a valid URL"),
         max_tickets,
     };
-    (Detector::new(&config).expect("a valid pattern"), max_tickets)
+    (
+        Detector::new(&config).expect("a valid pattern"),
+        max_tickets,
+    )
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     let upper = text.to_uppercase();
     for (detector, max) in DETECTORS.iter() {
         let mentions = detector.find_ticket_mentions(text);
@@ -32,7 +41,10 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(distinct.len(), mentions.len(), "duplicates");
         for mention in &mentions {
             if let TicketId::Reference(reference) = &mention.id {
-                assert!(upper.contains(reference.as_str()), "{reference} not in the text");
+                assert!(
+                    upper.contains(reference.as_str()),
+                    "{reference} not in the text"
+                );
             }
         }
         let _ = detector.parse_ticket_id(text);

@@ -10,6 +10,7 @@ use serenity::all::{ChannelId, EditMessage, Http, MessageId};
 
 use super::bindings::Binding;
 use super::reply::{card_message, no_pings};
+use super::retry::with_retry;
 use super::shared::Shared;
 use crate::card::Card;
 use crate::detect::{Mention, TicketId};
@@ -64,7 +65,8 @@ impl Shared {
         let body = card_message(&cards, Some(binding.owner), effective.compact);
         let note = format!("🔄 Updated <t:{}:R>", time::OffsetDateTime::now_utc().unix_timestamp());
         let edit = EditMessage::new().content(note).embeds(body.embeds).components(body.components).allowed_mentions(no_pings());
-        let edited = ChannelId::new(binding.channel_id).edit_message(http, MessageId::new(reply_id), edit).await;
+        let channel = ChannelId::new(binding.channel_id);
+        let edited = with_retry(|| channel.edit_message(http, MessageId::new(reply_id), edit.clone())).await;
         self.count_reply(ReplyKind::Edit, &edited);
         match edited {
             Ok(_) => self.bindings.bind(source, Binding { fingerprint: print, ..binding }),

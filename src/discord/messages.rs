@@ -1,13 +1,14 @@
 //! Passive answers: a message naming tickets gets one reply; edits and deletes of the source
 //! are followed. Cooldown and per-channel settings decide how much of each ticket is shown.
 
-use serenity::all::{ChannelId, CreateMessage, EditMessage, Http, Message, MessageId, MessageUpdateEvent};
+use serenity::all::{ChannelId, CreateMessage, EditMessage, Http, Message, MessageId, MessageUpdateEvent, Nonce};
 
 use super::bindings::{Binding, now_unix};
 use super::cooldown::{Cooling, jump_link};
 use super::live::fingerprint;
 use super::render::escape_markdown;
 use super::reply::{card_message, no_pings};
+use super::retry::with_retry;
 use super::shared::Shared;
 use crate::card::Card;
 use crate::lookup::Freshness;
@@ -87,7 +88,11 @@ impl Shared {
     }
 
     async fn post(&self, http: &Http, source: Source, plan: Plan, compact: bool) {
+        // The source id as nonce: a create retried after a 5xx, or a second answer to the same
+        // message, is dropped by Discord instead of posted twice.
         let mut create = CreateMessage::new()
+            .nonce(Nonce::String(source.message_id.to_string()))
+            .enforce_nonce(true)
             .allowed_mentions(no_pings())
             .reference_message((ChannelId::new(source.channel_id), MessageId::new(source.message_id)));
         if !plan.fresh.is_empty() {
@@ -97,7 +102,8 @@ impl Shared {
         if !plan.jumps.is_empty() {
             create = create.content(plan.jumps.join("\n"));
         }
-        let sent = ChannelId::new(source.channel_id).send_message(http, create).await;
+        let channel = ChannelId::new(source.channel_id);
+        let sent = with_retry(|| channel.send_message(http, create.clone())).await;
         self.count_reply(ReplyKind::Message, &sent);
         match sent {
             Ok(reply) => self.remember(source, reply.id.get(), &plan.fresh),
@@ -160,7 +166,8 @@ impl Shared {
         let Some(reply_id) = binding.reply_id else { return };
         let body = card_message(&cards, Some(binding.owner), effective.compact);
         let edit = EditMessage::new().content("").embeds(body.embeds).components(body.components).allowed_mentions(no_pings());
-        let edited = ChannelId::new(binding.channel_id).edit_message(http, MessageId::new(reply_id), edit).await;
+        let channel = ChannelId::new(binding.channel_id);
+        let edited = with_retry(|| channel.edit_message(http, MessageId::new(reply_id), edit.clone())).await;
         self.count_reply(ReplyKind::Edit, &edited);
         match edited {
             Ok(_) => {
@@ -175,7 +182,8 @@ impl Shared {
     pub async fn delete_card(&self, http: &Http, source: u64) {
         let Some(binding) = self.bindings.remove(source) else { return };
         let Some(reply_id) = binding.reply_id else { return };
-        let deleted = ChannelId::new(binding.channel_id).delete_message(http, MessageId::new(reply_id)).await;
+        let channel = ChannelId::new(binding.channel_id);
+        let deleted = with_retry(|| channel.delete_message(http, MessageId::new(reply_id))).await;
         self.count_reply(ReplyKind::Delete, &deleted);
         if let Err(error) = deleted {
             tracing::warn!(%error, "could not delete a ticket card after its source went away");

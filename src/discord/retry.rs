@@ -43,6 +43,14 @@ pub const DEFAULT_POLICY: RetryPolicy = RetryPolicy {
     server_error_wait: Duration::from_millis(250),
 };
 
+/// For an interaction's first answer, due within Discord's 3 s: one retry, after 500 ms at most.
+/// (Followups and edits of the answer have 15 minutes: [`DEFAULT_POLICY`].)
+pub const INTERACTION_POLICY: RetryPolicy = RetryPolicy {
+    attempts: 2,
+    rate_limit_wait: Duration::from_millis(500),
+    server_error_wait: Duration::from_millis(250),
+};
+
 impl Default for RetryPolicy {
     fn default() -> Self {
         DEFAULT_POLICY
@@ -101,7 +109,12 @@ where
         let Some(wait) = policy.wait_before_retry(&error, failed) else {
             return Err(error);
         };
-        tracing::debug!(status = status_of(&error), attempt = failed, ?wait, "Discord REST call failed; trying again");
+        tracing::debug!(
+            status = status_of(&error),
+            attempt = failed,
+            ?wait,
+            "Discord REST call failed; trying again"
+        );
         tokio::time::sleep(wait).await;
     }
 }
@@ -116,39 +129,69 @@ mod tests {
 
     /// The error serenity returns for a Discord answer with `status` and `body`.
     async fn http_error(status: u16, body: &str) -> serenity::Error {
-        let response = axum::http::Response::builder().status(status).body(body.to_owned()).unwrap();
-        let response = ErrorResponse::from_response(reqwest::Response::from(response), reqwest::Method::POST).await;
+        let response = axum::http::Response::builder()
+            .status(status)
+            .body(body.to_owned())
+            .unwrap();
+        let response =
+            ErrorResponse::from_response(reqwest::Response::from(response), reqwest::Method::POST)
+                .await;
         serenity::Error::Http(HttpError::UnsuccessfulRequest(response))
     }
 
     async fn rate_limited() -> serenity::Error {
-        http_error(429, r#"{"message": "You are being rate limited.", "retry_after": 0.5, "global": false}"#).await
+        http_error(
+            429,
+            r#"{"message": "You are being rate limited.", "retry_after": 0.5, "global": false}"#,
+        )
+        .await
     }
 
-    const FAST: RetryPolicy =
-        RetryPolicy { attempts: 3, rate_limit_wait: Duration::from_millis(4), server_error_wait: Duration::from_millis(1) };
+    const FAST: RetryPolicy = RetryPolicy {
+        attempts: 3,
+        rate_limit_wait: Duration::from_millis(4),
+        server_error_wait: Duration::from_millis(1),
+    };
 
     #[tokio::test]
     async fn rate_limits_and_server_errors_are_retried_with_doubling_waits() {
         let policy = DEFAULT_POLICY;
         let limited = rate_limited().await;
         assert_eq!(status_of(&limited), Some(429));
-        assert_eq!(policy.wait_before_retry(&limited, 1), Some(Duration::from_secs(1)));
-        assert_eq!(policy.wait_before_retry(&limited, 2), Some(Duration::from_secs(2)));
+        assert_eq!(
+            policy.wait_before_retry(&limited, 1),
+            Some(Duration::from_secs(1))
+        );
+        assert_eq!(
+            policy.wait_before_retry(&limited, 2),
+            Some(Duration::from_secs(2))
+        );
         assert_eq!(policy.wait_before_retry(&limited, 3), None);
         for status in [500, 502, 503, 504] {
             let error = http_error(status, r#"{"message": "oops", "code": 0}"#).await;
-            assert_eq!(policy.wait_before_retry(&error, 1), Some(Duration::from_millis(250)), "{status}");
+            assert_eq!(
+                policy.wait_before_retry(&error, 1),
+                Some(Duration::from_millis(250)),
+                "{status}"
+            );
         }
     }
 
     #[tokio::test]
     async fn client_errors_are_never_retried() {
         for status in [400, 401, 403, 404] {
-            let error = http_error(status, r#"{"message": "Unknown Message", "code": 10008}"#).await;
-            assert_eq!(DEFAULT_POLICY.wait_before_retry(&error, 1), None, "{status}");
+            let error =
+                http_error(status, r#"{"message": "Unknown Message", "code": 10008}"#).await;
+            assert_eq!(
+                DEFAULT_POLICY.wait_before_retry(&error, 1),
+                None,
+                "{status}"
+            );
         }
-        assert_eq!(DEFAULT_POLICY.wait_before_retry(&serenity::Error::Other("x"), 1), None);
+        assert_eq!(
+            DEFAULT_POLICY.wait_before_retry(&serenity::Error::Other("x"), 1),
+            None
+        );
     }
 
     #[tokio::test]

@@ -5,6 +5,7 @@
 //! message: `cargo bench --bench adversarial` measures it.
 
 use std::collections::HashSet;
+use std::fmt::Write as _;
 
 use url::Url;
 use xalantis_bot::detect::{DEFAULT_REFERENCE_PATTERN, DetectConfig, Detector, Mention, TicketId};
@@ -83,7 +84,12 @@ const CORPUS: &[(&str, &[&str])] = &[
 fn a_corpus_of_hostile_four_thousand_character_messages_gives_sensible_answers() {
     for (unit, expected) in CORPUS {
         let text = message_of(unit);
-        assert_eq!(detect(&text), *expected, "{unit:?} × {}", MESSAGE_CHARS / unit.chars().count());
+        assert_eq!(
+            detect(&text),
+            *expected,
+            "{unit:?} × {}",
+            MESSAGE_CHARS / unit.chars().count()
+        );
     }
 }
 
@@ -93,7 +99,7 @@ fn a_message_full_of_mentions_gives_the_first_ten_once_each() {
     let mut n = 0;
     while text.chars().count() < MESSAGE_CHARS - 40 {
         n += 1;
-        text.push_str(&format!("VEN1-{:06} VEN1-{:06} ", n % 15, n % 15));
+        let _ = write!(text, "VEN1-{:06} VEN1-{:06} ", n % 15, n % 15);
     }
     let expected: Vec<String> = (1..=10).map(|n| format!("VEN1-{n:06}")).collect();
     assert_eq!(detect(&text), expected);
@@ -102,9 +108,15 @@ fn a_message_full_of_mentions_gives_the_first_ten_once_each() {
 #[test]
 fn mentions_in_nested_or_unclosed_fences_stay_code() {
     // Discord ends a fence at the next three backticks, whatever opened it.
-    let nested = format!("````md\n{}`VEN1-000003` ``x``\n````\nVEN1-000001", "VEN1-000002 ".repeat(300));
+    let nested = format!(
+        "````md\n{}`VEN1-000003` ``x``\n````\nVEN1-000001",
+        "VEN1-000002 ".repeat(300)
+    );
     assert_eq!(detect(&nested), ["VEN1-000001"]);
-    let reopened = format!("```\n``` VEN1-000001 ```\n{}\n```", "VEN1-000002 ".repeat(300));
+    let reopened = format!(
+        "```\n``` VEN1-000001 ```\n{}\n```",
+        "VEN1-000002 ".repeat(300)
+    );
     assert_eq!(detect(&reopened), ["VEN1-000001"]);
     let unclosed = format!("VEN1-000001 ```{}", "VEN1-000002 `` ` ".repeat(200));
     assert_eq!(detect(&unclosed), ["VEN1-000001"]);
@@ -125,10 +137,18 @@ fn right_to_left_and_combining_text_around_references_is_read_sensibly() {
 #[test]
 fn thousands_of_dashes_and_hex_runs_around_real_mentions_still_find_them() {
     let uuid = "be2dde82-5a7b-4b3c-9d1e-0f2a3b4c5d6e";
-    let text = format!("{} {uuid} {} VEN1-000079 {}", "-".repeat(1_300), "deadbeef".repeat(160), "-".repeat(1_300));
+    let text = format!(
+        "{} {uuid} {} VEN1-000079 {}",
+        "-".repeat(1_300),
+        "deadbeef".repeat(160),
+        "-".repeat(1_300)
+    );
     assert_eq!(detect(&text), [uuid, "VEN1-000079"]);
     let glued = format!("{}{uuid}{}", "abcdef".repeat(300), "abcdef".repeat(300));
-    assert!(detect(&glued).is_empty(), "a UUID glued into a hex run is no mention");
+    assert!(
+        detect(&glued).is_empty(),
+        "a UUID glued into a hex run is no mention"
+    );
 }
 
 #[tokio::test]
@@ -141,14 +161,18 @@ async fn a_four_thousand_character_flood_gets_one_reply_within_discords_limits()
     let mut n = 0;
     while flood.len() < MESSAGE_CHARS - 30 {
         n += 1;
-        flood.push_str(&format!("VEN1-{:06}\u{200F} `VEN1-000099` -- ", n % 13));
+        let _ = write!(flood, "VEN1-{:06}\u{200F} `VEN1-000099` -- ", n % 13);
     }
     let source = bot.say(&flood);
     let reply = bot.reply_to(source).await;
     assert_eq!(reply["embeds"][0]["title"], "10 tickets");
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert_eq!(bot.replies_to(source).len(), 1);
-    let violations: Vec<String> =
-        bot.discord.violations().into_iter().filter(|v| v.starts_with("/api/v10/channels/")).collect();
+    let violations: Vec<String> = bot
+        .discord
+        .violations()
+        .into_iter()
+        .filter(|v| v.starts_with("/api/v10/channels/"))
+        .collect();
     assert!(violations.is_empty(), "{violations:?}");
 }

@@ -15,9 +15,9 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use xalantis_bot::config::{Config, Purpose};
 use xalantis_fakes::discord::FakeDiscord;
 use xalantis_fakes::slack::{self as fake_slack, FakeSlack};
-use xalantis_bot::config::{Config, Purpose};
 use xalantis_fakes::xalantis::{EXAMPLE_TICKET_REFERENCE, FakeXalantis, Fault};
 
 use crate::support::{CHANNEL, DISCORD_TOKEN, WAIT, XALANTIS_TOKEN, alice};
@@ -171,7 +171,9 @@ async fn refused_ticket_command(discord: &FakeDiscord, xalantis: &FakeXalantis) 
     let command = discord.slash_command("ticket", options, CHANNEL, &alice());
     let refused = |d: &FakeDiscord| {
         let callbacks = d.interaction_responses(command.id).callbacks;
-        callbacks.first().is_some_and(|c| c["data"]["content"] == "The bot's access to Xalantis was refused.")
+        callbacks
+            .first()
+            .is_some_and(|c| c["data"]["content"] == "The bot's access to Xalantis was refused.")
     };
     discord
         .wait_for(refused, WAIT)
@@ -304,7 +306,8 @@ fn configuration_vars(extra: &[(&str, &str)]) -> std::collections::HashMap<Strin
         ("SLACK_SIGNING_SECRET", SLACK_SIGNING_SECRET),
     ];
     let vars = vars.iter().chain(extra);
-    vars.map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    vars.map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
 }
 
 #[test]
@@ -314,7 +317,10 @@ fn the_configuration_never_shows_a_token_in_debug_output_or_errors() {
         assert!(shown.contains("redacted"), "{shown}");
         assert_eq!(leaked(&shown), Vec::<&str>::new(), "{shown}");
     }
-    let broken = [("XALANTIS_TIMEOUT_SECS", "soon"), ("SHOW_REQUESTER", "everything")];
+    let broken = [
+        ("XALANTIS_TIMEOUT_SECS", "soon"),
+        ("SHOW_REQUESTER", "everything"),
+    ];
     let error = Config::from_vars(&configuration_vars(&broken), Purpose::Run).expect_err("invalid");
     for shown in [error.to_string(), format!("{error:?}")] {
         assert_eq!(leaked(&shown), Vec::<&str>::new(), "{shown}");

@@ -16,6 +16,7 @@ mod properties;
 mod render;
 mod security;
 mod slack;
+mod soak;
 mod store;
 mod support;
 mod xalantis_client;

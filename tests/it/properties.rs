@@ -10,8 +10,12 @@ use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 use url::Url;
 use xalantis_bot::card::{CardOptions, Layout, ShowRequester, ticket_card, ticket_details};
-use xalantis_bot::detect::{DEFAULT_REFERENCE_PATTERN, DetectConfig, Detector, MAX_TICKETS_CEILING};
-use xalantis_bot::discord::render::{Embed, embeds_for, escape_markdown, fit_embeds, to_details_embed};
+use xalantis_bot::detect::{
+    DEFAULT_REFERENCE_PATTERN, DetectConfig, Detector, MAX_TICKETS_CEILING,
+};
+use xalantis_bot::discord::render::{
+    Embed, embeds_for, escape_markdown, fit_embeds, to_details_embed,
+};
 use xalantis_bot::xalantis::Ticket;
 use xalantis_bot::xalantis::model::Person;
 
@@ -107,28 +111,58 @@ proptest! {
 
 /// Keys the model reads, so that generated objects often hit its code paths.
 const KEYS: &[&str] = &[
-    "ticket", "data", "tickets", "uuid", "reference", "subject", "description", "status", "priority",
-    "type", "severity", "channel", "category", "name", "slug", "tags", "assignee", "requester",
-    "email", "phone", "custom_fields", "due_at", "created_at", "updated_at", "resolved_at",
-    "closed_at", "sla_breached_at", "first_response_sla_breached_at",
-    "every_response_sla_breached_at", "sla_paused_at", "satisfaction_score", "success", "error",
+    "ticket",
+    "data",
+    "tickets",
+    "uuid",
+    "reference",
+    "subject",
+    "description",
+    "status",
+    "priority",
+    "type",
+    "severity",
+    "channel",
+    "category",
+    "name",
+    "slug",
+    "tags",
+    "assignee",
+    "requester",
+    "email",
+    "phone",
+    "custom_fields",
+    "due_at",
+    "created_at",
+    "updated_at",
+    "resolved_at",
+    "closed_at",
+    "sla_breached_at",
+    "first_response_sla_breached_at",
+    "every_response_sla_breached_at",
+    "sla_paused_at",
+    "satisfaction_score",
+    "success",
+    "error",
     "code",
 ];
 
 /// Strings the model parses (instants, UUIDs), and any text.
 fn json_text() -> impl Strategy<Value = String> {
     prop_oneof![
-        select(&[
-            "be2dde82-493c-44f8-9118-e468b5c1c732",
-            "2026-01-14T10:00:00.000000Z",
-            "2026-01-14",
-            "9999-12-31T23:59:59Z",
-            "-9999-01-01",
-            "open",
-            "urgent",
-            "",
-            " ",
-        ][..])
+        select(
+            &[
+                "be2dde82-493c-44f8-9118-e468b5c1c732",
+                "2026-01-14T10:00:00.000000Z",
+                "2026-01-14",
+                "9999-12-31T23:59:59Z",
+                "-9999-01-01",
+                "open",
+                "urgent",
+                "",
+                " ",
+            ][..]
+        )
         .prop_map(str::to_owned),
         text(),
     ]
@@ -156,7 +190,10 @@ fn json_value() -> impl Strategy<Value = Value> {
 /// Every card layout and the Details view of `tickets`, each checked against Discord's limits
 /// and for injected markup.
 fn render_everything(tickets: &[Ticket], options: &CardOptions, now: OffsetDateTime) {
-    let cards: Vec<_> = tickets.iter().map(|t| ticket_card(t, options, now)).collect();
+    let cards: Vec<_> = tickets
+        .iter()
+        .map(|t| ticket_card(t, options, now))
+        .collect();
     for layout in [Layout::Full, Layout::Compact, Layout::List] {
         let embeds = embeds_for(&cards, layout);
         assert_within_limits(&embeds);
@@ -202,7 +239,10 @@ fn optional_text() -> impl Strategy<Value = Option<String>> {
 
 fn instant() -> impl Strategy<Value = Option<OffsetDateTime>> {
     // The whole range `time` can represent, and around now.
-    let seconds = prop_oneof![-377_705_116_800_i64..253_402_300_799, 1_700_000_000_i64..1_900_000_000];
+    let seconds = prop_oneof![
+        -377_705_116_800_i64..253_402_300_799,
+        1_700_000_000_i64..1_900_000_000
+    ];
     proptest::option::of(seconds.prop_map(|s| OffsetDateTime::from_unix_timestamp(s).unwrap()))
 }
 
@@ -238,7 +278,13 @@ prop_compose! {
 }
 
 fn card_options() -> impl Strategy<Value = CardOptions> {
-    let show = select(&[ShowRequester::None, ShowRequester::Name, ShowRequester::Full][..]);
+    let show = select(
+        &[
+            ShowRequester::None,
+            ShowRequester::Name,
+            ShowRequester::Full,
+        ][..],
+    );
     let template = proptest::option::of(prop_oneof![
         Just("https://support.example.com/t/{reference}".to_owned()),
         Just("https://support.example.com/t/{uuid}?r={reference}".to_owned()),
@@ -274,7 +320,10 @@ proptest! {
 /// Markup the renderer writes itself: bold labels, Discord timestamps, list links to the web app
 /// (or to the test template's host).
 const OWN_BOLD: [&str; 2] = ["**SLA breached**", "**Overdue**"];
-const OWN_LINK_TARGETS: [&str; 2] = ["](https://app.xalantis.com/", "](https://support.example.com/"];
+const OWN_LINK_TARGETS: [&str; 2] = [
+    "](https://app.xalantis.com/",
+    "](https://support.example.com/",
+];
 
 fn assert_no_injected_markup(embeds: &[Embed]) {
     for embed in embeds {
@@ -347,7 +396,9 @@ fn starts_line(chars: &[char], at: usize) -> bool {
 
 /// `<t:UNIX:STYLE>` as the renderer writes due dates, or its start cut by truncation.
 fn is_timestamp(rest: &str) -> bool {
-    let Some(inner) = rest.strip_prefix("<t:") else { return false };
+    let Some(inner) = rest.strip_prefix("<t:") else {
+        return false;
+    };
     let end = inner.find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | ':')));
     let (body, after) = inner.split_at(end.unwrap_or(inner.len()));
     match after.chars().next() {
@@ -367,7 +418,8 @@ fn the_markup_checker_sees_what_it_must() {
     assert!(unescaped_markup("<@&123>", "").is_some());
     assert!(unescaped_markup("||spoiler||", "").is_some());
     assert!(unescaped_markup(r"\[click\](x) \<@1> \|\| due <t:17:R> **Overdue**", "").is_none());
-    let list = "[VEN1-1](https://app.xalantis.com/tickets/x) a\n[B-2](https://app.xalantis.com/t) b";
+    let list =
+        "[VEN1-1](https://app.xalantis.com/tickets/x) a\n[B-2](https://app.xalantis.com/t) b";
     assert!(unescaped_markup(list, "list").is_none());
     assert!(unescaped_markup("[VEN1-1](https://evil.example/)", "list").is_some());
 }

@@ -31,7 +31,8 @@ fn hostile_ticket() -> Value {
     ticket["category"] = json!({"name": INJECTION});
     ticket["tags"] = json!([INJECTION, "@everyone"]);
     ticket["assignee"] = json!({"name": INJECTION});
-    ticket["requester"] = json!({"name": format!("Jane {INJECTION}"), "email": EMAIL, "phone": PHONE});
+    ticket["requester"] =
+        json!({"name": format!("Jane {INJECTION}"), "email": EMAIL, "phone": PHONE});
     ticket["custom_fields"] = json!({ INJECTION: INJECTION });
     ticket
 }
@@ -48,24 +49,38 @@ async fn exercise_every_reply_path(bot: &TestBot) {
     let source = bot.say(&format!("look at {HOSTILE_REFERENCE}"));
     bot.reply_to(source).await;
     let options = json!([{"name": "id", "type": 3, "value": HOSTILE_REFERENCE}]);
-    let command = bot.discord.slash_command("ticket", options, CHANNEL, &alice());
+    let command = bot
+        .discord
+        .slash_command("ticket", options, CHANNEL, &alice());
     wait_answered(&bot.discord, command.id).await;
-    let card = bot.discord.bot_messages_in(CHANNEL.id()).into_iter().next().expect("the card");
+    let card = bot
+        .discord
+        .bot_messages_in(CHANNEL.id())
+        .into_iter()
+        .next()
+        .expect("the card");
     for button in ["xalantis:refresh", "xalantis:details"] {
         let click = bot.discord.button_click(&card, button, &alice());
         wait_answered(&bot.discord, click.id).await;
     }
     let edits = |d: &FakeDiscord| d.requests_to("PATCH", "/api/v10/channels/").len();
     let before = edits(&bot.discord);
-    bot.discord.message_update(source, &format!("actually {HOSTILE_REFERENCE}, the same"));
-    bot.discord.wait_for(|d| edits(d) > before, WAIT).await.expect("the card follows the edit");
+    bot.discord
+        .message_update(source, &format!("actually {HOSTILE_REFERENCE}, the same"));
+    bot.discord
+        .wait_for(|d| edits(d) > before, WAIT)
+        .await
+        .expect("the card follows the edit");
     tokio::time::sleep(Duration::from_millis(300)).await;
 }
 
 /// Waits for the bot to answer interaction `id` (a callback, then any edit or followup).
 async fn wait_answered(discord: &FakeDiscord, id: u64) {
     let answered = |d: &FakeDiscord| !d.interaction_responses(id).callbacks.is_empty();
-    discord.wait_for(answered, WAIT).await.unwrap_or_else(|e| panic!("interaction {id} unanswered: {e}"));
+    discord
+        .wait_for(answered, WAIT)
+        .await
+        .unwrap_or_else(|e| panic!("interaction {id} unanswered: {e}"));
     tokio::time::sleep(Duration::from_millis(200)).await;
 }
 
@@ -75,7 +90,9 @@ fn sent_texts(discord: &FakeDiscord) -> Vec<(String, String)> {
     let mut texts = Vec::new();
     for request in discord.requests() {
         if let Some(body) = &request.body {
-            collect_texts(body, &mut |text| texts.push((request.path.clone(), text.to_owned())));
+            collect_texts(body, &mut |text| {
+                texts.push((request.path.clone(), text.to_owned()));
+            });
         }
     }
     texts
@@ -85,7 +102,10 @@ fn collect_texts(value: &Value, found: &mut impl FnMut(&str)) {
     match value {
         Value::Object(object) => {
             for (key, value) in object {
-                if !matches!(key.as_str(), "url" | "timestamp" | "custom_id" | "id" | "token") {
+                if !matches!(
+                    key.as_str(),
+                    "url" | "timestamp" | "custom_id" | "id" | "token"
+                ) {
                     collect_texts(value, found);
                 }
             }
@@ -103,11 +123,21 @@ fn live_injection(text: &str) -> Option<&'static str> {
         return Some("a mass ping");
     }
     let unescaped = |token: &str| {
-        text.match_indices(token).any(|(at, _)| !text[..at].ends_with('\\'))
+        text.match_indices(token)
+            .any(|(at, _)| !text[..at].ends_with('\\'))
     };
-    ["<@", "<#", "[click]", "](http://evil", "||", "`", "__", "~~"]
-        .into_iter()
-        .find(|token| unescaped(token))
+    [
+        "<@",
+        "<#",
+        "[click]",
+        "](http://evil",
+        "||",
+        "`",
+        "__",
+        "~~",
+    ]
+    .into_iter()
+    .find(|token| unescaped(token))
 }
 
 #[tokio::test]
@@ -115,9 +145,16 @@ async fn ticket_text_cannot_ping_link_or_format_on_any_reply_path() {
     let bot = bot_with_hostile_ticket(&[("SHOW_REQUESTER", "full")]).await;
     exercise_every_reply_path(&bot).await;
     let texts = sent_texts(&bot.discord);
-    assert!(texts.iter().any(|(_, t)| t.contains("Subject")), "the hostile card was sent");
+    assert!(
+        texts.iter().any(|(_, t)| t.contains("Subject")),
+        "the hostile card was sent"
+    );
     // Ticket text (it all carries the injection, whole or cut) and any mass ping.
-    let from_ticket = |text: &str| ["click", "spoiler", "strike", "@"].iter().any(|w| text.contains(w));
+    let from_ticket = |text: &str| {
+        ["click", "spoiler", "strike", "@"]
+            .iter()
+            .any(|w| text.contains(w))
+    };
     for (path, text) in texts.iter().filter(|(_, text)| from_ticket(text)) {
         if let Some(problem) = live_injection(text) {
             panic!("{problem} sent to {path}: {text:?}");
@@ -127,7 +164,13 @@ async fn ticket_text_cannot_ping_link_or_format_on_any_reply_path() {
         let Some(body) = &request.body else { continue };
         for mentions in [&body["allowed_mentions"], &body["data"]["allowed_mentions"]] {
             if !mentions.is_null() {
-                assert_eq!(mentions["parse"], json!([]), "{} {}", request.method, request.path);
+                assert_eq!(
+                    mentions["parse"],
+                    json!([]),
+                    "{} {}",
+                    request.method,
+                    request.path
+                );
             }
         }
     }
@@ -141,7 +184,12 @@ async fn requester_contact_data_never_leaves_the_bot_without_full_visibility() {
         exercise_every_reply_path(&bot).await;
         for request in bot.discord.requests() {
             for pii in ["jane.customer", "pii.example", "99 88 77 66"] {
-                assert!(!request.body_text.contains(pii), "SHOW_REQUESTER={show:?}: {pii} sent in {} {}", request.method, request.path);
+                assert!(
+                    !request.body_text.contains(pii),
+                    "SHOW_REQUESTER={show:?}: {pii} sent in {} {}",
+                    request.method,
+                    request.path
+                );
             }
         }
     }
@@ -154,7 +202,9 @@ async fn requester_contact_data_is_shown_on_every_reply_path_with_full_visibilit
     let requests = bot.discord.requests();
     let shown_by = |method: &str, prefix: &str| {
         requests.iter().any(|r| {
-            r.is(method, prefix) && r.body_text.contains("jane.customer") && r.body_text.contains("99 88 77 66")
+            r.is(method, prefix)
+                && r.body_text.contains("jane.customer")
+                && r.body_text.contains("99 88 77 66")
         })
     };
     // The message, /ticket and Details (interaction callbacks), Refresh (the original response)
@@ -165,7 +215,10 @@ async fn requester_contact_data_is_shown_on_every_reply_path_with_full_visibilit
         ("PATCH", "/api/v10/webhooks/"),
         ("PATCH", "/api/v10/channels/"),
     ] {
-        assert!(shown_by(method, prefix), "contact data on {method} {prefix}…");
+        assert!(
+            shown_by(method, prefix),
+            "contact data on {method} {prefix}…"
+        );
     }
 }
 
@@ -199,7 +252,9 @@ async fn only_validated_ids_reach_xalantis_paths() {
     for text in TRAVERSALS {
         bot.say(text);
         let options = json!([{"name": "id", "type": 3, "value": text}]);
-        let command = bot.discord.slash_command("ticket", options, CHANNEL, &alice());
+        let command = bot
+            .discord
+            .slash_command("ticket", options, CHANNEL, &alice());
         wait_answered(&bot.discord, command.id).await;
     }
     let calls = bot.xalantis.calls();
