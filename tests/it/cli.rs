@@ -32,3 +32,19 @@ fn help_and_version_are_available() {
     let version = xalantis_bot(&["--version"], &[]);
     assert_eq!(String::from_utf8_lossy(&version.stdout).trim(), format!("xalantis-bot {}", env!("CARGO_PKG_VERSION")));
 }
+
+#[test]
+fn a_corrupt_database_is_a_clear_start_up_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bot.db");
+    std::fs::write(&path, "this is not a database, just some text that is long enough to look like one").unwrap();
+    let db = path.display().to_string();
+    let out = xalantis_bot(
+        &["run"],
+        &[("DISCORD_TOKEN", "x"), ("XALANTIS_API_TOKEN", "y"), ("DATABASE_PATH", &db), ("DISCORD_PROXY_URL", "http://127.0.0.1:9")],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("DATABASE_PATH") && stderr.contains(&db), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
