@@ -60,6 +60,7 @@ impl Shared {
             return;
         }
         self.bot.ops().metrics.mentions_detected(Platform::Discord, mentions.len());
+        let Some(_permit) = self.admit() else { return };
         let cards = self.bot.cards_showing(&mentions, Freshness::Cached, effective.requester).await;
         let plan = self.plan(&source, cards, &effective);
         if plan.fresh.is_empty() && plan.jumps.is_empty() {
@@ -152,6 +153,7 @@ impl Shared {
     }
 
     async fn follow_edit(&self, http: &Http, source: u64, binding: Binding, content: &str) {
+        let Some(_permit) = self.admit() else { return };
         let effective = self.effective(binding.guild_id, binding.channel_id);
         let mentions = self.bot.mentions(content);
         let cards = if mentions.is_empty() {

@@ -4,6 +4,7 @@
 //! (tokens, the REST proxy base) comes from [`DiscordConfig`], so tests run the real thing against
 //! a fake Discord by setting `DISCORD_PROXY_URL`.
 
+pub mod admission;
 pub mod bindings;
 pub mod commands;
 pub mod cooldown;

@@ -4,6 +4,7 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use super::admission::{Admission, MAX_MESSAGES_IN_FLIGHT};
 use super::bindings::Bindings;
 use super::cooldown::Cooldowns;
 use crate::bot::Bot;
@@ -25,6 +26,8 @@ pub struct Shared {
     pub cooldowns: Cooldowns,
     /// Per-channel settings.
     pub settings: Arc<Settings>,
+    /// Bound on messages being answered at once.
+    pub admission: Admission,
 }
 
 impl Shared {
@@ -40,7 +43,8 @@ impl Shared {
             Ok(records) => cooldowns.restore(records),
             Err(error) => tracing::warn!(%error, "could not read the stored cooldown marks"),
         }
-        Self { bot, channels: config.channels.clone(), bindings, cooldowns, settings: Arc::clone(&state.settings) }
+        let admission = Admission::new(MAX_MESSAGES_IN_FLIGHT);
+        Self { bot, channels: config.channels.clone(), bindings, cooldowns, settings: Arc::clone(&state.settings), admission }
     }
 
     /// The settings in force in a channel.
@@ -56,6 +60,20 @@ impl Shared {
             (Some(allowed), Some(_)) => allowed.contains(&channel_id),
             _ => true,
         }
+    }
+
+    /// A permit to answer one message, or `None` when [`MAX_MESSAGES_IN_FLIGHT`] are being
+    /// answered already: the message is shed, counted and logged (rate-limited), never queued.
+    pub fn admit(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
+        let permit = self.admission.try_admit();
+        if permit.is_none() {
+            self.bot.ops().metrics.event_shed(Platform::Discord);
+            if let Some(shed) = self.admission.shed_to_log() {
+                let limit = self.admission.limit();
+                tracing::warn!(shed, limit, "too many messages in flight: ticket mentions left unanswered");
+            }
+        }
+        permit
     }
 
     /// Counts a reply to Discord as sent or failed.

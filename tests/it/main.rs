@@ -8,6 +8,7 @@ mod console;
 mod detect;
 mod discord;
 mod faults;
+mod load;
 mod logs;
 mod lookup;
 mod noise;

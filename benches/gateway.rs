@@ -1,0 +1,126 @@
+//! The cost of reading one MESSAGE_CREATE frame (criterion): serenity's path against a lean one.
+//!
+//! `cargo bench --bench gateway` measures, on a frame shaped like the load driver's
+//! (`examples/loadgen/corpus.rs`, a chat message without a mention):
+//! - `serenity/gateway_event`: what serenity 0.12.5's shard runner does with each frame
+//!   (`serenity::json::from_str::<GatewayEvent>`: text → `JsonMap` → `Event` through serde's
+//!   buffered `Content`, then `Message`), with or without serenity's `simd_json` feature;
+//! - `lean/message_create`: one borrowed pass reading only what the bot uses (`t`, `s`, and of
+//!   `d` the ids, author, webhook and content), the rest skipped;
+//! - `lean/message_create+detect`: that plus mention detection: a lean gateway's whole
+//!   per-message cost for a message without a mention.
+//!
+//! The gap between the two is what a leaner gateway library would save per event.
+
+use std::borrow::Cow;
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use serde::Deserialize;
+use serenity::model::event::GatewayEvent;
+use url::Url;
+use xalantis_bot::detect::{DEFAULT_REFERENCE_PATTERN, DetectConfig, Detector};
+
+/// A MESSAGE_CREATE frame as the fake Discord sends it (guild channel, partial member).
+fn frame() -> String {
+    let d = serde_json::json!({
+        "id": "1384072960294584321",
+        "channel_id": "7100000000000001",
+        "guild_id": "1100000000000000003",
+        "author": {"id": "5100000000000017", "username": "user5100000000000017", "global_name": "User",
+            "discriminator": "0", "avatar": null, "bot": false},
+        "member": {"roles": [], "joined_at": "2024-01-01T00:00:00.000000+00:00", "deaf": false, "mute": false, "flags": 0},
+        "content": "deploy done on staging, customer says login page still fails after reset 👍 merci",
+        "timestamp": "2026-11-28T10:00:00.000000+00:00",
+        "edited_timestamp": null,
+        "tts": false,
+        "mention_everyone": false,
+        "mentions": [],
+        "mention_roles": [],
+        "attachments": [],
+        "embeds": [],
+        "components": [],
+        "pinned": false,
+        "type": 0,
+        "flags": 0,
+    });
+    format!(r#"{{"op":0,"s":42,"t":"MESSAGE_CREATE","d":{d}}}"#)
+}
+
+/// What a lean gateway reads of a dispatch frame; every other field is skipped unparsed.
+#[derive(Deserialize)]
+struct LeanFrame<'a> {
+    op: u8,
+    s: Option<u64>,
+    #[serde(borrow)]
+    t: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    d: LeanMessage<'a>,
+}
+
+#[derive(Deserialize)]
+struct LeanMessage<'a> {
+    #[serde(borrow)]
+    id: Cow<'a, str>,
+    #[serde(borrow)]
+    channel_id: Cow<'a, str>,
+    #[serde(borrow)]
+    guild_id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    author: LeanAuthor<'a>,
+    #[serde(borrow)]
+    webhook_id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    content: Cow<'a, str>,
+}
+
+#[derive(Deserialize)]
+struct LeanAuthor<'a> {
+    #[serde(borrow)]
+    id: Cow<'a, str>,
+    #[serde(default)]
+    bot: bool,
+}
+
+fn detector() -> Detector {
+    Detector::new(&DetectConfig {
+        reference_pattern: DEFAULT_REFERENCE_PATTERN.to_owned(),
+        web_url: Url::parse("https://app.xalantis.com").expect("a valid URL"),
+        max_tickets: 5,
+    })
+    .expect("the default pattern compiles")
+}
+
+fn read_frame(c: &mut Criterion) {
+    let text = frame();
+    let detector = detector();
+    let parsed: GatewayEvent = serenity::json::from_str(text.as_str()).expect("serenity reads the frame");
+    assert!(matches!(parsed, GatewayEvent::Dispatch(42, _)), "{parsed:?}");
+    let lean: LeanFrame<'_> = serde_json::from_str(&text).expect("the lean reader reads the frame");
+    assert_eq!((lean.op, lean.s, lean.t.as_deref()), (0, Some(42), Some("MESSAGE_CREATE")));
+    assert!(!lean.d.author.bot && lean.d.webhook_id.is_none() && lean.d.guild_id.is_some());
+    assert!(!lean.d.id.is_empty() && !lean.d.channel_id.is_empty() && !lean.d.author.id.is_empty());
+    c.bench_function("serenity/gateway_event", |b| {
+        b.iter(|| black_box(serenity::json::from_str::<GatewayEvent>(black_box(text.as_str())).is_ok()));
+    });
+    c.bench_function("lean/message_create", |b| {
+        b.iter(|| black_box(serde_json::from_str::<LeanFrame<'_>>(black_box(&text)).is_ok()));
+    });
+    c.bench_function("lean/message_create+detect", |b| {
+        b.iter(|| {
+            let frame: LeanFrame<'_> = serde_json::from_str(black_box(&text)).expect("a frame");
+            black_box(detector.find_ticket_mentions(&frame.d.content).len())
+        });
+    });
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .sample_size(20)
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_secs(1));
+    targets = read_frame
+}
+criterion_main!(benches);
