@@ -95,14 +95,23 @@ fn detector() -> Detector {
 fn read_frame(c: &mut Criterion) {
     let text = frame();
     let detector = detector();
-    let parsed: GatewayEvent = serenity::json::from_str(text.as_str()).expect("serenity reads the frame");
-    assert!(matches!(parsed, GatewayEvent::Dispatch(42, _)), "{parsed:?}");
+    let parsed: GatewayEvent =
+        serenity::json::from_str(text.as_str()).expect("serenity reads the frame");
+    assert!(
+        matches!(parsed, GatewayEvent::Dispatch(42, _)),
+        "{parsed:?}"
+    );
     let lean: LeanFrame<'_> = serde_json::from_str(&text).expect("the lean reader reads the frame");
-    assert_eq!((lean.op, lean.s, lean.t.as_deref()), (0, Some(42), Some("MESSAGE_CREATE")));
+    assert_eq!(
+        (lean.op, lean.s, lean.t.as_deref()),
+        (0, Some(42), Some("MESSAGE_CREATE"))
+    );
     assert!(!lean.d.author.bot && lean.d.webhook_id.is_none() && lean.d.guild_id.is_some());
     assert!(!lean.d.id.is_empty() && !lean.d.channel_id.is_empty() && !lean.d.author.id.is_empty());
     c.bench_function("serenity/gateway_event", |b| {
-        b.iter(|| black_box(serenity::json::from_str::<GatewayEvent>(black_box(text.as_str())).is_ok()));
+        b.iter(|| {
+            black_box(serenity::json::from_str::<GatewayEvent>(black_box(text.as_str())).is_ok())
+        });
     });
     c.bench_function("lean/message_create", |b| {
         b.iter(|| black_box(serde_json::from_str::<LeanFrame<'_>>(black_box(&text)).is_ok()));

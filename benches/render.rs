@@ -44,8 +44,12 @@ fn build(c: &mut Criterion) {
     let ticket = Ticket::from_response(&body).expect("the example is a ticket");
     let options = CardOptions::default();
     let now = OffsetDateTime::now_utc();
-    c.bench_function("ticket/parse", |b| b.iter(|| black_box(Ticket::from_response(black_box(&body)))));
-    c.bench_function("card/build", |b| b.iter(|| black_box(ticket_card(black_box(&ticket), &options, now))));
+    c.bench_function("ticket/parse", |b| {
+        b.iter(|| black_box(Ticket::from_response(black_box(&body))))
+    });
+    c.bench_function("card/build", |b| {
+        b.iter(|| black_box(ticket_card(black_box(&ticket), &options, now)))
+    });
 }
 
 fn discord(c: &mut Criterion) {
@@ -56,9 +60,13 @@ fn discord(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new("embeds", count), &cards, |b, cards| {
             b.iter(|| black_box(embeds_for(black_box(cards), layout)));
         });
-        group.bench_with_input(BenchmarkId::new("message_json", count), &cards, |b, cards| {
-            b.iter(|| black_box(message_json(black_box(cards))));
-        });
+        group.bench_with_input(
+            BenchmarkId::new("message_json", count),
+            &cards,
+            |b, cards| {
+                b.iter(|| black_box(message_json(black_box(cards))));
+            },
+        );
     }
     group.finish();
 }

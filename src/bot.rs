@@ -43,14 +43,21 @@ impl Bot {
     pub fn new(config: &Config) -> anyhow::Result<Arc<Self>> {
         let detector = Detector::new(&config.detect)?;
         let ops = Ops::default();
-        let client = XalantisClient::new(config.xalantis.clone())?.with_observer(Arc::new(ops.clone()));
+        let client =
+            XalantisClient::new(config.xalantis.clone())?.with_observer(Arc::new(ops.clone()));
         let lookup = LookupService::new(client, config.lookup.clone());
         ops.metrics.read_lookup_stats(lookup.shared_stats());
         let prefixes = match &config.noise.pinned_prefixes {
             Some(pinned) => KnownPrefixes::pinned(pinned.clone()),
             None => KnownPrefixes::any(),
         };
-        Ok(Arc::new(Self { detector, lookup, card_options: config.card.clone(), prefixes: Arc::new(prefixes), ops }))
+        Ok(Arc::new(Self {
+            detector,
+            lookup,
+            card_options: config.card.clone(),
+            prefixes: Arc::new(prefixes),
+            ops,
+        }))
     }
 
     /// Metrics and health, shared with the platforms and the HTTP endpoints.
@@ -87,7 +94,8 @@ impl Bot {
     /// Cards of the mentioned tickets that exist, in mention order. Failures are logged and left
     /// out: one failed lookup never hides the others.
     pub async fn cards_for(&self, mentions: &[Mention], freshness: Freshness) -> Vec<Card> {
-        self.cards_showing(mentions, freshness, self.card_options.show_requester).await
+        self.cards_showing(mentions, freshness, self.card_options.show_requester)
+            .await
     }
 
     /// Like [`Bot::cards_for`], with a channel's requester visibility instead of the
@@ -98,7 +106,10 @@ impl Bot {
         freshness: Freshness,
         show_requester: ShowRequester,
     ) -> Vec<Card> {
-        let options = CardOptions { show_requester, ..self.card_options.clone() };
+        let options = CardOptions {
+            show_requester,
+            ..self.card_options.clone()
+        };
         let now = OffsetDateTime::now_utc();
         let results = self.lookup.lookup_mentions(mentions, freshness).await;
         results
@@ -117,7 +128,13 @@ impl Bot {
 
     /// Cards for ticket ids read back from a card message (the Refresh button).
     pub async fn cards_for_ids(&self, ids: Vec<TicketId>, freshness: Freshness) -> Vec<Card> {
-        let mentions: Vec<Mention> = ids.into_iter().map(|id| Mention { id, via_link: false }).collect();
+        let mentions: Vec<Mention> = ids
+            .into_iter()
+            .map(|id| Mention {
+                id,
+                via_link: false,
+            })
+            .collect();
         self.cards_for(&mentions, freshness).await
     }
 
@@ -125,8 +142,17 @@ impl Bot {
     /// longer exist or could not be fetched are left out.
     pub async fn details_for_ids(&self, ids: Vec<TicketId>) -> Vec<Details> {
         let now = OffsetDateTime::now_utc();
-        let mentions: Vec<Mention> = ids.into_iter().map(|id| Mention { id, via_link: false }).collect();
-        let results = self.lookup.lookup_mentions(&mentions, Freshness::Cached).await;
+        let mentions: Vec<Mention> = ids
+            .into_iter()
+            .map(|id| Mention {
+                id,
+                via_link: false,
+            })
+            .collect();
+        let results = self
+            .lookup
+            .lookup_mentions(&mentions, Freshness::Cached)
+            .await;
         results
             .into_iter()
             .filter_map(|(_, outcome)| match outcome {
@@ -144,9 +170,11 @@ impl Bot {
         let outcome = self.lookup.lookup(&id, Freshness::Cached).await;
         self.ops.metrics.lookup_finished(&outcome);
         match outcome {
-            Lookup::Found(ticket) => {
-                TicketAnswer::Found(Box::new(ticket_card(&ticket, &self.card_options, OffsetDateTime::now_utc())))
-            }
+            Lookup::Found(ticket) => TicketAnswer::Found(Box::new(ticket_card(
+                &ticket,
+                &self.card_options,
+                OffsetDateTime::now_utc(),
+            ))),
             Lookup::NotFound => TicketAnswer::NotFound(display_id(&id)),
             Lookup::Failed(error) => {
                 tracing::warn!(ticket = ?id, kind = error.kind(), %error, "ticket lookup failed");

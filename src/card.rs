@@ -187,7 +187,10 @@ pub fn layout_for(count: usize, prefer_compact: bool) -> Layout {
 /// Builds the card of `ticket` as of `now`.
 pub fn ticket_card(ticket: &Ticket, options: &CardOptions, now: OffsetDateTime) -> Card {
     let done = is_done(&ticket.status);
-    let due = ticket.due_at.map(|at| Due { at, overdue: !done && at < now });
+    let due = ticket.due_at.map(|at| Due {
+        at,
+        overdue: !done && at < now,
+    });
     Card {
         uuid: ticket.uuid.clone(),
         reference: ticket.reference.clone(),
@@ -205,7 +208,10 @@ pub fn ticket_card(ticket: &Ticket, options: &CardOptions, now: OffsetDateTime) 
         updated_at: ticket.updated_at,
         sla_breached: ticket.sla_breached(),
         excerpt: ticket.description.as_deref().and_then(excerpt),
-        requester: ticket.requester.as_ref().and_then(|p| requester(p, options.show_requester)),
+        requester: ticket
+            .requester
+            .as_ref()
+            .and_then(|p| requester(p, options.show_requester)),
         tone: tone(ticket, due.is_some_and(|d| d.overdue)),
     }
 }
@@ -236,19 +242,40 @@ pub struct Details {
 
 /// Builds the Details view of `ticket` as of `now`.
 pub fn ticket_details(ticket: &Ticket, options: &CardOptions, now: OffsetDateTime) -> Details {
-    let contact = if options.show_requester == ShowRequester::Full { ShowRequester::Full } else { ShowRequester::Name };
+    let contact = if options.show_requester == ShowRequester::Full {
+        ShowRequester::Full
+    } else {
+        ShowRequester::Name
+    };
     let sla = [
         ("Resolution SLA breached", ticket.sla_breached_at),
-        ("First-response SLA breached", ticket.first_response_sla_breached_at),
-        ("Every-response SLA breached", ticket.every_response_sla_breached_at),
+        (
+            "First-response SLA breached",
+            ticket.first_response_sla_breached_at,
+        ),
+        (
+            "Every-response SLA breached",
+            ticket.every_response_sla_breached_at,
+        ),
         ("SLA paused", ticket.sla_paused_at),
     ];
     Details {
         card: ticket_card(ticket, options, now),
-        description: ticket.description.as_deref().map(str::trim).filter(|d| !d.is_empty()).map(|d| truncate_chars(d, DETAILS_DESCRIPTION_CHARS)),
-        requester: ticket.requester.as_ref().and_then(|p| requester(p, contact)),
+        description: ticket
+            .description
+            .as_deref()
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+            .map(|d| truncate_chars(d, DETAILS_DESCRIPTION_CHARS)),
+        requester: ticket
+            .requester
+            .as_ref()
+            .and_then(|p| requester(p, contact)),
         custom_fields: ticket.custom_fields.clone(),
-        sla: sla.into_iter().filter_map(|(label, at)| Some((label, at?))).collect(),
+        sla: sla
+            .into_iter()
+            .filter_map(|(label, at)| Some((label, at?)))
+            .collect(),
         channel: ticket.channel.as_deref().map(humanize),
         severity: ticket.severity.clone(),
         satisfaction: ticket.satisfaction_score,
@@ -260,23 +287,30 @@ pub fn ticket_details(ticket: &Ticket, options: &CardOptions, now: OffsetDateTim
 pub fn ticket_url(ticket: &Ticket, options: &CardOptions) -> String {
     let (uuid, reference) = (url_encode(&ticket.uuid), url_encode(&ticket.reference));
     match &options.link_template {
-        Some(template) => template.replace("{uuid}", &uuid).replace("{reference}", &reference),
-        None => format!("{}/tickets/{uuid}", options.web_url.as_str().trim_end_matches('/')),
+        Some(template) => template
+            .replace("{uuid}", &uuid)
+            .replace("{reference}", &reference),
+        None => format!(
+            "{}/tickets/{uuid}",
+            options.web_url.as_str().trim_end_matches('/')
+        ),
     }
 }
 
 /// `value` with every byte but ASCII letters, digits and `-` percent-encoded (real UUIDs and
 /// references are unchanged).
 fn url_encode(value: &str) -> String {
-    value.bytes().fold(String::with_capacity(value.len()), |mut out, byte| {
-        if byte.is_ascii_alphanumeric() || byte == b'-' {
-            out.push(char::from(byte));
-        } else {
-            out.push('%');
-            out.push_str(&hex::encode_upper([byte]));
-        }
-        out
-    })
+    value
+        .bytes()
+        .fold(String::with_capacity(value.len()), |mut out, byte| {
+            if byte.is_ascii_alphanumeric() || byte == b'-' {
+                out.push(char::from(byte));
+            } else {
+                out.push('%');
+                out.push_str(&hex::encode_upper([byte]));
+            }
+            out
+        })
 }
 
 fn title(ticket: &Ticket) -> String {
@@ -290,7 +324,10 @@ fn title(ticket: &Ticket) -> String {
 }
 
 fn is_done(status: &str) -> bool {
-    matches!(status.to_ascii_lowercase().as_str(), "resolved" | "closed" | "done" | "cancelled" | "canceled")
+    matches!(
+        status.to_ascii_lowercase().as_str(),
+        "resolved" | "closed" | "done" | "cancelled" | "canceled"
+    )
 }
 
 fn tone(ticket: &Ticket, overdue: bool) -> Tone {
@@ -298,7 +335,10 @@ fn tone(ticket: &Ticket, overdue: bool) -> Tone {
     if is_done(&status) {
         return Tone::Done;
     }
-    let urgent = ticket.priority.as_deref().is_some_and(|p| p.eq_ignore_ascii_case("urgent"));
+    let urgent = ticket
+        .priority
+        .as_deref()
+        .is_some_and(|p| p.eq_ignore_ascii_case("urgent"));
     if urgent || overdue || ticket.sla_breached() {
         return Tone::Alarm;
     }
@@ -340,7 +380,10 @@ pub fn truncate_chars(text: &str, max: usize) -> String {
 fn requester(person: &Person, show: ShowRequester) -> Option<RequesterLine> {
     let line = match show {
         ShowRequester::None => return None,
-        ShowRequester::Name => RequesterLine { name: person.name.clone(), ..RequesterLine::default() },
+        ShowRequester::Name => RequesterLine {
+            name: person.name.clone(),
+            ..RequesterLine::default()
+        },
         ShowRequester::Full => RequesterLine {
             name: person.name.clone(),
             email: person.email.clone(),

@@ -19,7 +19,9 @@ use std::time::Duration;
 use url::Url;
 
 use crate::card::{CardOptions, DEFAULT_WEB_URL, ShowRequester};
-use crate::detect::{DEFAULT_MAX_TICKETS, DEFAULT_REFERENCE_PATTERN, DetectConfig, MAX_TICKETS_CEILING};
+use crate::detect::{
+    DEFAULT_MAX_TICKETS, DEFAULT_REFERENCE_PATTERN, DetectConfig, MAX_TICKETS_CEILING,
+};
 use crate::lookup::LookupConfig;
 use crate::secret::Secret;
 use crate::xalantis::client::ClientConfig;
@@ -132,7 +134,11 @@ pub struct ConfigError {
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "invalid configuration ({} problem(s)):", self.problems.len())?;
+        writeln!(
+            f,
+            "invalid configuration ({} problem(s)):",
+            self.problems.len()
+        )?;
         for problem in &self.problems {
             writeln!(f, "  - {problem}")?;
         }
@@ -149,13 +155,21 @@ impl Config {
     }
 
     /// Reads a set of variables; empty values count as unset.
-    pub fn from_vars(vars: &HashMap<String, String>, purpose: Purpose) -> Result<Self, ConfigError> {
-        let mut reader = Reader { vars, problems: Vec::new() };
+    pub fn from_vars(
+        vars: &HashMap<String, String>,
+        purpose: Purpose,
+    ) -> Result<Self, ConfigError> {
+        let mut reader = Reader {
+            vars,
+            problems: Vec::new(),
+        };
         let config = reader.config(purpose);
         if reader.problems.is_empty() {
             Ok(config)
         } else {
-            Err(ConfigError { problems: reader.problems })
+            Err(ConfigError {
+                problems: reader.problems,
+            })
         }
     }
 }
@@ -183,14 +197,24 @@ impl<'a> Reader<'a> {
             http_bind,
             log_format: self.log_format(),
             noise: self.noise(),
-            database_path: PathBuf::from(self.get("DATABASE_PATH").unwrap_or(DEFAULT_DATABASE_PATH)),
+            database_path: PathBuf::from(
+                self.get("DATABASE_PATH").unwrap_or(DEFAULT_DATABASE_PATH),
+            ),
         }
     }
 
     fn noise(&mut self) -> NoiseConfig {
-        let cooldown_secs: u64 = self.parsed("COOLDOWN_SECS", "a whole number of seconds (0 turns the cooldown off)").unwrap_or(DEFAULT_COOLDOWN_SECS);
+        let cooldown_secs: u64 = self
+            .parsed(
+                "COOLDOWN_SECS",
+                "a whole number of seconds (0 turns the cooldown off)",
+            )
+            .unwrap_or(DEFAULT_COOLDOWN_SECS);
         let pinned_prefixes = self.get("TICKET_PREFIXES").map(|raw| {
-            raw.split(',').map(|p| p.trim().to_ascii_uppercase()).filter(|p| !p.is_empty()).collect()
+            raw.split(',')
+                .map(|p| p.trim().to_ascii_uppercase())
+                .filter(|p| !p.is_empty())
+                .collect()
         });
         NoiseConfig {
             cooldown: Duration::from_secs(cooldown_secs),
@@ -200,7 +224,12 @@ impl<'a> Reader<'a> {
     }
 
     fn live_refresh(&mut self) -> Option<Duration> {
-        let secs: u64 = self.parsed("LIVE_REFRESH_SECS", "a whole number of seconds (0 turns live cards off)").unwrap_or(DEFAULT_LIVE_REFRESH_SECS);
+        let secs: u64 = self
+            .parsed(
+                "LIVE_REFRESH_SECS",
+                "a whole number of seconds (0 turns live cards off)",
+            )
+            .unwrap_or(DEFAULT_LIVE_REFRESH_SECS);
         (secs > 0).then(|| Duration::from_secs(secs))
     }
 
@@ -219,7 +248,9 @@ impl<'a> Reader<'a> {
     fn xalantis(&mut self, purpose: Purpose) -> ClientConfig {
         let token = self.get("XALANTIS_API_TOKEN").map(Secret::new);
         if token.is_none() && purpose != Purpose::Console {
-            self.problem("XALANTIS_API_TOKEN is not set: create an API key in Xalantis (scope tickets:read)");
+            self.problem(
+                "XALANTIS_API_TOKEN is not set: create an API key in Xalantis (scope tickets:read)",
+            );
         }
         let timeout = self.seconds("XALANTIS_TIMEOUT_SECS", DEFAULT_TIMEOUT_SECS);
         let mut client = ClientConfig::new(self.url("XALANTIS_API_URL", DEFAULT_API_URL), token);
@@ -228,10 +259,14 @@ impl<'a> Reader<'a> {
     }
 
     fn detect(&mut self, web_url: &Url) -> DetectConfig {
-        let pattern = self.get("TICKET_REFERENCE_PATTERN").unwrap_or(DEFAULT_REFERENCE_PATTERN);
+        let pattern = self
+            .get("TICKET_REFERENCE_PATTERN")
+            .unwrap_or(DEFAULT_REFERENCE_PATTERN);
         if let Err(e) = regex::Regex::new(pattern) {
             let first_line = e.to_string().lines().last().unwrap_or_default().to_owned();
-            self.problem(&format!("TICKET_REFERENCE_PATTERN is not a valid regex: {first_line}"));
+            self.problem(&format!(
+                "TICKET_REFERENCE_PATTERN is not a valid regex: {first_line}"
+            ));
         }
         DetectConfig {
             reference_pattern: pattern.to_owned(),
@@ -241,11 +276,15 @@ impl<'a> Reader<'a> {
     }
 
     fn max_tickets(&mut self) -> usize {
-        let n: usize = self.parsed("MAX_TICKETS_PER_MESSAGE", "a whole number from 1 to 10").unwrap_or(DEFAULT_MAX_TICKETS);
+        let n: usize = self
+            .parsed("MAX_TICKETS_PER_MESSAGE", "a whole number from 1 to 10")
+            .unwrap_or(DEFAULT_MAX_TICKETS);
         if (1..=MAX_TICKETS_CEILING).contains(&n) {
             n
         } else {
-            self.problem(&format!("MAX_TICKETS_PER_MESSAGE must be from 1 to {MAX_TICKETS_CEILING}, got {n}"));
+            self.problem(&format!(
+                "MAX_TICKETS_PER_MESSAGE must be from 1 to {MAX_TICKETS_CEILING}, got {n}"
+            ));
             DEFAULT_MAX_TICKETS
         }
     }
@@ -258,38 +297,57 @@ impl<'a> Reader<'a> {
     }
 
     fn card(&mut self, web_url: Url) -> CardOptions {
-        let show_requester = match self.get("SHOW_REQUESTER").map(str::to_ascii_lowercase).as_deref() {
+        let show_requester = match self
+            .get("SHOW_REQUESTER")
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
             None | Some("none") => ShowRequester::None,
             Some("name") => ShowRequester::Name,
             Some("full") => ShowRequester::Full,
             Some(other) => {
-                self.problem(&format!("SHOW_REQUESTER must be none, name or full, got {other:?}"));
+                self.problem(&format!(
+                    "SHOW_REQUESTER must be none, name or full, got {other:?}"
+                ));
                 ShowRequester::None
             }
         };
         let link_template = self.get("TICKET_URL_TEMPLATE").map(str::to_owned);
-        if let Some(t) = &link_template {
-            if !t.contains("{uuid}") && !t.contains("{reference}") {
+        if let Some(t) = &link_template
+            && !t.contains("{uuid}") && !t.contains("{reference}") {
                 self.problem("TICKET_URL_TEMPLATE must contain {uuid} or {reference}");
             }
+        CardOptions {
+            web_url,
+            link_template,
+            show_requester,
         }
-        CardOptions { web_url, link_template, show_requester }
     }
 
     fn discord(&mut self) -> Option<DiscordConfig> {
         let token = self.get("DISCORD_TOKEN").map(Secret::new);
-        let proxy_url = self.get("DISCORD_PROXY_URL").map(|_| self.url("DISCORD_PROXY_URL", ""));
+        let proxy_url = self
+            .get("DISCORD_PROXY_URL")
+            .map(|_| self.url("DISCORD_PROXY_URL", ""));
         let channels = self.id_list("DISCORD_CHANNELS");
         let guild_id = self.parsed::<u64>("DISCORD_GUILD_ID", "a Discord guild id (a number)");
         let live_refresh = self.live_refresh();
-        Some(DiscordConfig { token: token?, proxy_url, channels, guild_id, live_refresh })
+        Some(DiscordConfig {
+            token: token?,
+            proxy_url,
+            channels,
+            guild_id,
+            live_refresh,
+        })
     }
 
     fn slack(&mut self, http_bind: Option<SocketAddr>) -> Option<SlackConfig> {
         let bot_token = self.token("SLACK_BOT_TOKEN", "xoxb-");
         let app_token = self.token("SLACK_APP_TOKEN", "xapp-");
         let signing_secret = self.get("SLACK_SIGNING_SECRET").map(Secret::new);
-        let api_url = self.get("SLACK_API_URL").map(|_| self.url("SLACK_API_URL", ""));
+        let api_url = self
+            .get("SLACK_API_URL")
+            .map(|_| self.url("SLACK_API_URL", ""));
         let Some(bot_token) = bot_token else {
             if app_token.is_some() || signing_secret.is_some() {
                 self.problem("SLACK_BOT_TOKEN is not set, but other SLACK_ variables are: copy the Bot User OAuth Token (xoxb-…) from the Slack app's OAuth & Permissions page");
@@ -302,7 +360,12 @@ impl<'a> Reader<'a> {
         if app_token.is_none() && signing_secret.is_some() && http_bind.is_none() {
             self.problem("HTTP_BIND must be set for the Slack HTTP Events API (SLACK_SIGNING_SECRET without SLACK_APP_TOKEN)");
         }
-        Some(SlackConfig { bot_token, app_token, signing_secret, api_url })
+        Some(SlackConfig {
+            bot_token,
+            app_token,
+            signing_secret,
+            api_url,
+        })
     }
 
     /// A token that must start with `prefix` (Slack's token kinds are told apart that way).
@@ -314,14 +377,23 @@ impl<'a> Reader<'a> {
         Some(Secret::new(value))
     }
 
-    fn require_platform(&mut self, purpose: Purpose, discord: Option<&DiscordConfig>, slack: Option<&SlackConfig>) {
+    fn require_platform(
+        &mut self,
+        purpose: Purpose,
+        discord: Option<&DiscordConfig>,
+        slack: Option<&SlackConfig>,
+    ) {
         if purpose != Purpose::Console && discord.is_none() && slack.is_none() {
             self.problem("DISCORD_TOKEN is not set (and no Slack app either): copy the bot token from the Discord developer portal (Bot → Reset Token), or set SLACK_BOT_TOKEN for Slack");
         }
     }
 
     fn log_format(&mut self) -> LogFormat {
-        match self.get("LOG_FORMAT").map(str::to_ascii_lowercase).as_deref() {
+        match self
+            .get("LOG_FORMAT")
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
             None | Some("text") => LogFormat::Text,
             Some("json") => LogFormat::Json,
             Some(other) => {
@@ -339,14 +411,20 @@ impl<'a> Reader<'a> {
                 Ok(id) if id > 0 => {
                     ids.insert(id);
                 }
-                _ => self.problem(&format!("{name} must be comma-separated Discord ids, {item:?} is not one")),
+                _ => self.problem(&format!(
+                    "{name} must be comma-separated Discord ids, {item:?} is not one"
+                )),
             }
         }
         Some(ids)
     }
 
     fn url(&mut self, name: &str, default: &str) -> Url {
-        let raw = self.get(name).unwrap_or(default).trim_end_matches('/').to_owned();
+        let raw = self
+            .get(name)
+            .unwrap_or(default)
+            .trim_end_matches('/')
+            .to_owned();
         match Url::parse(&raw) {
             Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => url,
             _ => {
@@ -357,7 +435,9 @@ impl<'a> Reader<'a> {
     }
 
     fn seconds(&mut self, name: &str, default: u64) -> Duration {
-        let secs = self.parsed(name, "a whole number of seconds above 0").unwrap_or(default);
+        let secs = self
+            .parsed(name, "a whole number of seconds above 0")
+            .unwrap_or(default);
         if secs == 0 {
             self.problem(&format!("{name} must be above 0"));
         }
@@ -374,7 +454,10 @@ impl<'a> Reader<'a> {
     }
 
     fn get(&self, name: &str) -> Option<&'a str> {
-        self.vars.get(name).map(String::as_str).filter(|v| !v.trim().is_empty())
+        self.vars
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.trim().is_empty())
     }
 
     fn problem(&mut self, text: &str) {

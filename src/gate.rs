@@ -66,7 +66,10 @@ impl Gate {
             }
         };
         if tokio::time::timeout(limit, drained).await.is_err() {
-            tracing::warn!(in_flight = self.in_flight.load(Ordering::SeqCst), "shutdown: gave up waiting for replies in flight");
+            tracing::warn!(
+                in_flight = self.in_flight.load(Ordering::SeqCst),
+                "shutdown: gave up waiting for replies in flight"
+            );
         }
     }
 

@@ -70,5 +70,9 @@ async fn console(options: ConsoleOptions) -> anyhow::Result<()> {
 async fn check() -> ExitCode {
     xalantis_bot::telemetry::init_quiet(LogFormat::Text);
     let vars = std::env::vars().collect();
-    if xalantis_bot::check::run(&vars, &mut std::io::stdout()).await { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+    if xalantis_bot::check::run(&vars, &mut std::io::stdout()).await {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }

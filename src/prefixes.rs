@@ -36,12 +36,18 @@ pub struct KnownPrefixes {
 impl KnownPrefixes {
     /// Every prefix allowed (learning off, nothing pinned).
     pub fn any() -> Self {
-        Self { pinned: None, learned: RwLock::new(None) }
+        Self {
+            pinned: None,
+            learned: RwLock::new(None),
+        }
     }
 
     /// Only `prefixes` (upper case) allowed.
     pub fn pinned(prefixes: HashSet<String>) -> Self {
-        Self { pinned: Some(prefixes), learned: RwLock::new(None) }
+        Self {
+            pinned: Some(prefixes),
+            learned: RwLock::new(None),
+        }
     }
 
     /// Whether a reference with this shape is worth a lookup.
@@ -50,7 +56,10 @@ impl KnownPrefixes {
         if let Some(pinned) = &self.pinned {
             return pinned.contains(prefix);
         }
-        let learned = self.learned.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let learned = self
+            .learned
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         learned.as_ref().is_none_or(|known| known.contains(prefix))
     }
 
@@ -63,14 +72,20 @@ impl KnownPrefixes {
             .map(|t| prefix_of(&t.reference).to_ascii_uppercase())
             .collect();
         let count = found.len();
-        let mut learned = self.learned.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut learned = self
+            .learned
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         *learned = (count > 0).then_some(found);
         count
     }
 
     /// The learned prefixes, sorted (for logs and `check`).
     pub fn learned(&self) -> Vec<String> {
-        let learned = self.learned.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let learned = self
+            .learned
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut list: Vec<String> = learned.iter().flatten().cloned().collect();
         list.sort();
         list
@@ -88,7 +103,9 @@ pub async fn keep_learning(known: std::sync::Arc<KnownPrefixes>, client: Xalanti
                 let count = known.learn_from(&tickets);
                 tracing::info!(prefixes = ?known.learned(), count, "learned ticket reference prefixes");
             }
-            Err(error) => tracing::warn!(%error, "could not learn ticket reference prefixes; keeping what was known"),
+            Err(error) => {
+                tracing::warn!(%error, "could not learn ticket reference prefixes; keeping what was known");
+            }
         }
     }
 }

@@ -31,8 +31,12 @@ impl State {
         } else {
             Store::open(&config.database_path)?
         };
-        let settings = Settings::new(Effective::from_config(config), store.load_settings()?).persisting_to(store.writer());
-        Ok(Self { store, settings: Arc::new(settings) })
+        let settings = Settings::new(Effective::from_config(config), store.load_settings()?)
+            .persisting_to(store.writer());
+        Ok(Self {
+            store,
+            settings: Arc::new(settings),
+        })
     }
 
     /// The store, for start-up reads.
@@ -47,7 +51,8 @@ impl State {
 
     /// Unix time before which bindings and cooldown marks no longer matter.
     pub fn cutoff() -> i64 {
-        time::OffsetDateTime::now_utc().unix_timestamp() - i64::try_from(KEEP_FOR.as_secs()).unwrap_or(i64::MAX)
+        time::OffsetDateTime::now_utc().unix_timestamp()
+            - i64::try_from(KEEP_FOR.as_secs()).unwrap_or(i64::MAX)
     }
 
     /// Removes expired rows now and every [`EXPIRE_EVERY`] (spawn it; abort it at shutdown).

@@ -84,7 +84,9 @@ async fn run_serenity_null() -> anyhow::Result<()> {
     xalantis_bot::telemetry::init(config.log_format);
     let discord = config.discord.context("DISCORD_TOKEN is not set")?;
     let http = xalantis_bot::discord::http_client(&discord);
-    let mut client = ClientBuilder::new_with_http(http, xalantis_bot::discord::intents()).event_handler(NullHandler).await?;
+    let mut client = ClientBuilder::new_with_http(http, xalantis_bot::discord::intents())
+        .event_handler(NullHandler)
+        .await?;
     client.start().await?;
     Ok(())
 }
@@ -108,7 +110,8 @@ async fn run_null() -> anyhow::Result<()> {
     let gateway = std::env::var(GATEWAY_VAR).context("LOADGEN_GATEWAY_URL is not set")?;
     let rest = std::env::var("DISCORD_PROXY_URL").context("DISCORD_PROXY_URL is not set")?;
     let (mut socket, _) = tokio_tungstenite::connect_async(format!("{gateway}?v=10")).await?;
-    let identify = serde_json::json!({"op": 2, "d": {"token": "Bot loadgen", "intents": 0, "properties": {}}});
+    let identify =
+        serde_json::json!({"op": 2, "d": {"token": "Bot loadgen", "intents": 0, "properties": {}}});
     socket.send(identify.to_string().into()).await?;
     let http = reqwest::Client::new();
     while let Some(frame) = socket.next().await {
@@ -123,12 +126,22 @@ async fn run_null() -> anyhow::Result<()> {
 
 async fn answer_sentinel(http: &reqwest::Client, rest: &str, frame: &str) -> anyhow::Result<()> {
     let frame: serde_json::Value = serde_json::from_str(frame)?;
-    let (Some(channel), Some(message)) = (snowflake(&frame["d"]["channel_id"]), snowflake(&frame["d"]["id"])) else {
+    let (Some(channel), Some(message)) = (
+        snowflake(&frame["d"]["channel_id"]),
+        snowflake(&frame["d"]["id"]),
+    ) else {
         anyhow::bail!("a sentinel frame without ids");
     };
     let body = serde_json::json!({"content": "done", "message_reference": {"message_id": message.to_string()}});
-    let url = format!("{}/api/v10/channels/{channel}/messages", rest.trim_end_matches('/'));
-    http.post(url).header("authorization", "Bot loadgen").json(&body).send().await?;
+    let url = format!(
+        "{}/api/v10/channels/{channel}/messages",
+        rest.trim_end_matches('/')
+    );
+    http.post(url)
+        .header("authorization", "Bot loadgen")
+        .json(&body)
+        .send()
+        .await?;
     Ok(())
 }
 
@@ -157,21 +170,37 @@ pub struct Launch<'a> {
 
 /// Starts a consumer child.
 pub fn spawn(launch: &Launch<'_>) -> anyhow::Result<Child> {
-    let log = launch.dir.join(format!("{}.log", launch.consumer.child_name()));
+    let log = launch
+        .dir
+        .join(format!("{}.log", launch.consumer.child_name()));
     let program = match (launch.consumer, launch.bot_bin) {
         (Consumer::Bot, Some(binary)) => binary.to_path_buf(),
         _ => std::env::current_exe().context("cannot find this program")?,
     };
     let mut command = Command::new(&program);
-    command.env_clear().envs(launch.env.iter().map(|(k, v)| (k, v))).current_dir(launch.dir);
-    command.env(CHILD_VAR, launch.consumer.child_name()).env(GATEWAY_VAR, launch.gateway_url);
+    command
+        .env_clear()
+        .envs(launch.env.iter().map(|(k, v)| (k, v)))
+        .current_dir(launch.dir);
+    command
+        .env(CHILD_VAR, launch.consumer.child_name())
+        .env(GATEWAY_VAR, launch.gateway_url);
     if let Ok(filter) = std::env::var("RUST_LOG") {
         command.env("RUST_LOG", filter);
     }
     let stderr = std::fs::File::create(&log).context("cannot create the child's log")?;
-    command.stdin(Stdio::null()).stdout(stderr.try_clone()?).stderr(stderr);
-    let process = command.spawn().with_context(|| format!("cannot start {}", program.display()))?;
-    Ok(Child { pid: process.id().to_string(), process, log })
+    command
+        .stdin(Stdio::null())
+        .stdout(stderr.try_clone()?)
+        .stderr(stderr);
+    let process = command
+        .spawn()
+        .with_context(|| format!("cannot start {}", program.display()))?;
+    Ok(Child {
+        pid: process.id().to_string(),
+        process,
+        log,
+    })
 }
 
 impl Child {

@@ -48,7 +48,10 @@ impl Lcg {
 
     /// A number in `0..n`.
     pub fn below(&mut self, n: u64) -> u64 {
-        self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
         (self.0 >> 33) % n.max(1)
     }
 }
@@ -65,7 +68,12 @@ pub struct Shape {
 }
 
 /// Builds `count` events with ids from `next_id`.
-pub fn events(count: usize, shape: Shape, next_id: &mut impl FnMut() -> u64, rng: &mut Lcg) -> Vec<Event> {
+pub fn events(
+    count: usize,
+    shape: Shape,
+    next_id: &mut impl FnMut() -> u64,
+    rng: &mut Lcg,
+) -> Vec<Event> {
     let words: Vec<&str> = WORDS.split_whitespace().collect();
     let timestamp = serenity::model::Timestamp::now().to_string();
     let per_million = share_per_million(shape.mention_share);
@@ -76,7 +84,11 @@ pub fn events(count: usize, shape: Shape, next_id: &mut impl FnMut() -> u64, rng
             let channel = FIRST_CHANNEL + (i as u64 % shape.channels.max(1));
             let id = next_id();
             let author = FIRST_AUTHOR + rng.below(AUTHORS);
-            Event { id, ticket, d: message(id, channel, author, &content, &timestamp).to_string() }
+            Event {
+                id,
+                ticket,
+                d: message(id, channel, author, &content, &timestamp).to_string(),
+            }
         })
         .collect()
 }
@@ -86,7 +98,11 @@ pub fn naming(ticket: u64, ids: &[u64], channel: u64) -> Vec<Event> {
     let timestamp = serenity::model::Timestamp::now().to_string();
     let content = format!("anyone on {}? customer waiting", reference(ticket));
     ids.iter()
-        .map(|&id| Event { id, ticket: Some(ticket), d: message(id, channel, FIRST_AUTHOR, &content, &timestamp).to_string() })
+        .map(|&id| Event {
+            id,
+            ticket: Some(ticket),
+            d: message(id, channel, FIRST_AUTHOR, &content, &timestamp).to_string(),
+        })
         .collect()
 }
 
@@ -94,7 +110,11 @@ pub fn naming(ticket: u64, ids: &[u64], channel: u64) -> Vec<Event> {
 pub fn sentinel(id: u64, ticket: u64) -> Event {
     let timestamp = serenity::model::Timestamp::now().to_string();
     let content = format!("{SENTINEL} {}", reference(ticket));
-    Event { id, ticket: Some(ticket), d: message(id, FIRST_CHANNEL, FIRST_AUTHOR, &content, &timestamp).to_string() }
+    Event {
+        id,
+        ticket: Some(ticket),
+        d: message(id, FIRST_CHANNEL, FIRST_AUTHOR, &content, &timestamp).to_string(),
+    }
 }
 
 /// The reference of sample ticket `n` (`xalantis_fakes::xalantis::sample_ticket`).
@@ -120,7 +140,9 @@ fn share_per_million(share: f64) -> u64 {
 
 fn chat_text(rng: &mut Lcg, words: &[&str], ticket: Option<u64>) -> String {
     let count = 3 + rng.below(38);
-    let mut text: Vec<String> = (0..count).map(|_| words[usize::try_from(rng.below(words.len() as u64)).unwrap_or(0)].to_owned()).collect();
+    let mut text: Vec<String> = (0..count)
+        .map(|_| words[usize::try_from(rng.below(words.len() as u64)).unwrap_or(0)].to_owned())
+        .collect();
     if let Some(n) = ticket {
         let at = usize::try_from(rng.below(text.len() as u64)).unwrap_or(0);
         text.insert(at, reference(n));

@@ -87,7 +87,9 @@ pub struct Args {
 }
 
 fn key_value(text: &str) -> Result<(String, String), String> {
-    let (key, value) = text.split_once('=').ok_or_else(|| format!("expected KEY=VALUE, got {text:?}"))?;
+    let (key, value) = text
+        .split_once('=')
+        .ok_or_else(|| format!("expected KEY=VALUE, got {text:?}"))?;
     Ok((key.to_owned(), value.to_owned()))
 }
 
@@ -120,13 +122,20 @@ async fn drive(args: &Args) -> anyhow::Result<()> {
     let medians = summary::medians(&all);
     println!("{}", summary::render(&title(args), &medians, all.len()));
     if args.json {
-        println!("{}", serde_json::json!({"median_of": all.len(), "figures": medians}));
+        println!(
+            "{}",
+            serde_json::json!({"median_of": all.len(), "figures": medians})
+        );
     }
     Ok(())
 }
 
 fn title(args: &Args) -> String {
-    let rate = if args.rate > 0.0 { format!("{} events/s", args.rate) } else { "as fast as possible".to_owned() };
+    let rate = if args.rate > 0.0 {
+        format!("{} events/s", args.rate)
+    } else {
+        "as fast as possible".to_owned()
+    };
     format!(
         "{:?}, {} events {rate}, {:.0} % naming {} tickets, Xalantis delay {} ms, cache {}, {} cores",
         args.consumer,

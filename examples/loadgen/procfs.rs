@@ -18,13 +18,23 @@ pub struct Sample {
 pub fn sample(pid: &str, ticks_per_second: u64) -> Option<Sample> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    Some(Sample { cpu: cpu_time(&stat, ticks_per_second)?, rss_kib: kib(&status, "VmRSS:")?, peak_kib: kib(&status, "VmHWM:")? })
+    Some(Sample {
+        cpu: cpu_time(&stat, ticks_per_second)?,
+        rss_kib: kib(&status, "VmRSS:")?,
+        peak_kib: kib(&status, "VmHWM:")?,
+    })
 }
 
 /// Clock ticks per second (`getconf CLK_TCK`; 100 on every Linux this runs on).
 pub fn ticks_per_second() -> u64 {
-    let output = std::process::Command::new("getconf").arg("CLK_TCK").output();
-    output.ok().and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok()).filter(|t| *t > 0).unwrap_or(100)
+    let output = std::process::Command::new("getconf")
+        .arg("CLK_TCK")
+        .output();
+    output
+        .ok()
+        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+        .filter(|t| *t > 0)
+        .unwrap_or(100)
 }
 
 /// `utime + stime` (fields 14 and 15; the command name in field 2 may hold spaces, so count
@@ -33,7 +43,9 @@ fn cpu_time(stat: &str, ticks_per_second: u64) -> Option<Duration> {
     let after_name = &stat[stat.rfind(')')? + 1..];
     let fields: Vec<&str> = after_name.split_whitespace().collect();
     let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
-    Some(Duration::from_nanos(ticks.saturating_mul(1_000_000_000) / ticks_per_second))
+    Some(Duration::from_nanos(
+        ticks.saturating_mul(1_000_000_000) / ticks_per_second,
+    ))
 }
 
 fn kib(status: &str, key: &str) -> Option<u64> {

@@ -64,7 +64,10 @@ impl Replies {
 
 /// The message a `POST /channels/{c}/messages` answers (its `message_reference`).
 fn reply_source(request: &RecordedRequest) -> Option<u64> {
-    if request.method != "POST" || !request.path.starts_with("/api/v10/channels/") || !request.path.ends_with("/messages") {
+    if request.method != "POST"
+        || !request.path.starts_with("/api/v10/channels/")
+        || !request.path.ends_with("/messages")
+    {
         return None;
     }
     snowflake(&request.body.as_ref()?["message_reference"]["message_id"])
@@ -85,5 +88,7 @@ pub async fn fetch_text(client: &reqwest::Client, url: &str) -> Option<String> {
 
 /// The value of a JSON snowflake (string or number).
 pub fn snowflake(value: &Value) -> Option<u64> {
-    value.as_u64().or_else(|| value.as_str().and_then(|s| s.parse().ok()))
+    value
+        .as_u64()
+        .or_else(|| value.as_str().and_then(|s| s.parse().ok()))
 }

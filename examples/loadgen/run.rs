@@ -67,7 +67,8 @@ async fn phases(args: &Args, rig: &mut Rig) -> anyhow::Result<Figures> {
     count_calls(args, rig, &named, &mut figures);
     let end = rig.sample()?;
     figures.rss_peak_mib = mib(end.peak_kib);
-    figures.driver_rss_peak_mib = procfs::sample("self", rig.ticks).map_or(0.0, |s| mib(s.peak_kib));
+    figures.driver_rss_peak_mib =
+        procfs::sample("self", rig.ticks).map_or(0.0, |s| mib(s.peak_kib));
     Ok(figures)
 }
 
@@ -78,15 +79,34 @@ async fn start(args: &Args, ticks: u64) -> anyhow::Result<Rig> {
         xalantis.insert_ticket(sample_ticket(n));
     }
     xalantis.set_delay(Duration::from_millis(args.delay_ms));
-    let options = Options { heartbeat_interval: Duration::from_secs(5), keep_requests: false };
+    let options = Options {
+        heartbeat_interval: Duration::from_secs(5),
+        keep_requests: false,
+    };
     let discord = FakeDiscord::start_with(options).await;
     let replies = Replies::watch(discord.request_feed());
     let metrics_port = free_port()?;
     let env = consumer_env(args, &discord, &xalantis, dir.path(), metrics_port);
-    let launch = Launch { consumer: args.consumer, bot_bin: args.bot_bin.as_deref(), env, gateway_url: discord.gateway_url(), dir: dir.path() };
+    let launch = Launch {
+        consumer: args.consumer,
+        bot_bin: args.bot_bin.as_deref(),
+        env,
+        gateway_url: discord.gateway_url(),
+        dir: dir.path(),
+    };
     let child = consumer::spawn(&launch)?;
-    let metrics_url = (args.consumer != Consumer::Null).then(|| format!("http://127.0.0.1:{metrics_port}/metrics"));
-    let mut rig = Rig { discord, xalantis, child, replies, metrics_url, http: reqwest::Client::new(), ticks, _dir: dir };
+    let metrics_url = (args.consumer != Consumer::Null)
+        .then(|| format!("http://127.0.0.1:{metrics_port}/metrics"));
+    let mut rig = Rig {
+        discord,
+        xalantis,
+        child,
+        replies,
+        metrics_url,
+        http: reqwest::Client::new(),
+        ticks,
+        _dir: dir,
+    };
     if let Err(error) = wait_started(args, &mut rig).await {
         eprintln!("consumer log (end):\n{}", rig.child.log_tail());
         rig.child.stop().await;
@@ -97,13 +117,22 @@ async fn start(args: &Args, ticks: u64) -> anyhow::Result<Rig> {
 
 /// The production configuration, only URLs, tokens and the database path differing; the
 /// cooldown off unless `--env COOLDOWN_SECS=…` says otherwise (every mention gets a card).
-fn consumer_env(args: &Args, discord: &FakeDiscord, xalantis: &FakeXalantis, dir: &std::path::Path, port: u16) -> Vec<(String, String)> {
+fn consumer_env(
+    args: &Args,
+    discord: &FakeDiscord,
+    xalantis: &FakeXalantis,
+    dir: &std::path::Path,
+    port: u16,
+) -> Vec<(String, String)> {
     let mut env: Vec<(String, String)> = [
         ("DISCORD_TOKEN", "loadgen-discord-token".to_owned()),
         ("XALANTIS_API_TOKEN", "loadgen-xalantis-token".to_owned()),
         ("DISCORD_PROXY_URL", discord.base_url().to_owned()),
         ("XALANTIS_API_URL", xalantis.base_url()),
-        ("DATABASE_PATH", dir.join("xalantis-bot.db").display().to_string()),
+        (
+            "DATABASE_PATH",
+            dir.join("xalantis-bot.db").display().to_string(),
+        ),
         ("HTTP_BIND", format!("127.0.0.1:{port}")),
         ("COOLDOWN_SECS", "0".to_owned()),
     ]
@@ -137,11 +166,18 @@ async fn wait_started(args: &Args, rig: &mut Rig) -> anyhow::Result<()> {
     }
     if args.consumer == Consumer::Bot {
         let registered = || rig.replies.with(|s| s.other > 0);
-        wait_until(Duration::from_secs(10), registered).await.context("the bot did not register its commands")?;
-        let learning = !args.env.iter().any(|(k, v)| k == "LEARN_PREFIXES" && v == "false");
+        wait_until(Duration::from_secs(10), registered)
+            .await
+            .context("the bot did not register its commands")?;
+        let learning = !args
+            .env
+            .iter()
+            .any(|(k, v)| k == "LEARN_PREFIXES" && v == "false");
         if learning {
             let learned = || rig.xalantis.call_count() > 0;
-            wait_until(Duration::from_secs(10), learned).await.context("the bot did not learn its prefixes")?;
+            wait_until(Duration::from_secs(10), learned)
+                .await
+                .context("the bot did not learn its prefixes")?;
         }
     }
     tokio::time::sleep(Duration::from_millis(300) + Duration::from_millis(args.delay_ms)).await;
@@ -162,30 +198,56 @@ async fn wait_until(limit: Duration, mut done: impl FnMut() -> bool) -> anyhow::
 /// One message naming each ticket, so the timed phase finds every ticket cached.
 async fn warm_up(args: &Args, rig: &mut Rig, named: &mut HashSet<u64>) -> anyhow::Result<()> {
     let before = rig.replies.count();
-    let events: Vec<Event> = (1..=args.tickets).flat_map(|n| corpus::naming(n, &[rig.discord.next_id()], WARM_CHANNEL)).collect();
+    let events: Vec<Event> = (1..=args.tickets)
+        .flat_map(|n| corpus::naming(n, &[rig.discord.next_id()], WARM_CHANNEL))
+        .collect();
     named.extend(1..=args.tickets);
-    rig.discord.dispatch_raw_many("MESSAGE_CREATE", events.into_iter().map(|e| e.d));
+    rig.discord
+        .dispatch_raw_many("MESSAGE_CREATE", events.into_iter().map(|e| e.d));
     let expected = before + usize::try_from(args.tickets)?;
-    wait_until(Duration::from_secs(args.timeout_secs), || rig.replies.count() >= expected).await.context("warm-up replies")?;
+    wait_until(Duration::from_secs(args.timeout_secs), || {
+        rig.replies.count() >= expected
+    })
+    .await
+    .context("warm-up replies")?;
     tokio::time::sleep(Duration::from_millis(200)).await;
     Ok(())
 }
 
 /// The timed phase.
-async fn timed(args: &Args, rig: &mut Rig, figures: &mut Figures, named: &mut HashSet<u64>) -> anyhow::Result<()> {
-    let shape = Shape { mention_share: args.mention_share, tickets: args.tickets, channels: args.channels };
-    let mut events = corpus::events(args.events, shape, &mut || rig.discord.next_id(), &mut Lcg::new(args.seed));
+async fn timed(
+    args: &Args,
+    rig: &mut Rig,
+    figures: &mut Figures,
+    named: &mut HashSet<u64>,
+) -> anyhow::Result<()> {
+    let shape = Shape {
+        mention_share: args.mention_share,
+        tickets: args.tickets,
+        channels: args.channels,
+    };
+    let mut events = corpus::events(
+        args.events,
+        shape,
+        &mut || rig.discord.next_id(),
+        &mut Lcg::new(args.seed),
+    );
     corpus::check(&events)?;
     let sentinel = corpus::sentinel(rig.discord.next_id(), args.tickets + 2);
     let mentions = events.iter().filter(|e| e.ticket.is_some()).count();
     named.extend(events.iter().filter_map(|e| e.ticket));
-    let expected = 1 + if args.consumer == Consumer::Bot { mentions } else { 0 };
+    let expected = 1 + if args.consumer == Consumer::Bot {
+        mentions
+    } else {
+        0
+    };
     let replies_before = rig.replies.count();
     let counts_before = rig.bot_counts().await;
     let (cpu_before, driver_before) = (rig.sample()?.cpu, own_cpu(rig.ticks));
     let t0 = Instant::now();
     let dispatched = dispatch(&rig.discord, &mut events, args.rate).await;
-    rig.discord.dispatch_raw_many("MESSAGE_CREATE", [sentinel.d]);
+    rig.discord
+        .dispatch_raw_many("MESSAGE_CREATE", [sentinel.d]);
     let history = wait_handled(args, rig, replies_before, expected, counts_before).await?;
     let end = idle_end(args, rig, history).await?;
     let replies: Vec<(u64, Instant)> = rig.replies.with(|s| s.replies[replies_before..].to_vec());
@@ -200,7 +262,9 @@ async fn timed(args: &Args, rig: &mut Rig, figures: &mut Figures, named: &mut Ha
     figures.replies = replies.len() as f64;
     figures.cpu_s = end.cpu.saturating_sub(cpu_before).as_secs_f64();
     figures.cpu_us_per_event = figures.cpu_s * 1e6 / figures.events;
-    figures.driver_cpu_s = own_cpu(rig.ticks).saturating_sub(driver_before).as_secs_f64();
+    figures.driver_cpu_s = own_cpu(rig.ticks)
+        .saturating_sub(driver_before)
+        .as_secs_f64();
     figures.shed = rig.bot_counts().await.shed - counts_before.shed;
     latencies(&events, &dispatched, &replies, figures);
     Ok(())
@@ -212,11 +276,17 @@ async fn dispatch(discord: &FakeDiscord, events: &mut [Event], rate: f64) -> Vec
     let mut at = Vec::with_capacity(events.len());
     let start = Instant::now();
     while at.len() < events.len() {
-        let due = if rate > 0.0 { whole(start.elapsed().as_secs_f64() * rate) + 1 } else { at.len() + FLAT_OUT_BATCH };
+        let due = if rate > 0.0 {
+            whole(start.elapsed().as_secs_f64() * rate) + 1
+        } else {
+            at.len() + FLAT_OUT_BATCH
+        };
         let due = due.min(events.len());
         if due > at.len() {
             let now = Instant::now();
-            let batch = events[at.len()..due].iter_mut().map(|e| std::mem::take(&mut e.d));
+            let batch = events[at.len()..due]
+                .iter_mut()
+                .map(|e| std::mem::take(&mut e.d));
             discord.dispatch_raw_many("MESSAGE_CREATE", batch);
             at.resize(due, now);
         }
@@ -229,7 +299,11 @@ async fn dispatch(discord: &FakeDiscord, events: &mut [Event], rate: f64) -> Vec
     at
 }
 
-#[expect(clippy::cast_possible_truncation, clippy::cast_sign_loss, reason = "a count of events, far below 2^52, never negative")]
+#[expect(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "a count of events, far below 2^52, never negative"
+)]
 fn whole(x: f64) -> usize {
     x.max(0.0) as usize
 }
@@ -247,19 +321,30 @@ impl Rig {
     }
 
     async fn bot_counts(&self) -> BotCounts {
-        let Some(url) = &self.metrics_url else { return BotCounts::default() };
-        let Some(text) = replies::fetch_text(&self.http, url).await else { return BotCounts::default() };
+        let Some(url) = &self.metrics_url else {
+            return BotCounts::default();
+        };
+        let Some(text) = replies::fetch_text(&self.http, url).await else {
+            return BotCounts::default();
+        };
         let figure = |series: &str| replies::metric(&text, series).unwrap_or(0.0);
         BotCounts {
             shed: figure(r#"xalantis_bot_events_shed_total{platform="discord"}"#),
-            unanswerable: figure(r#"xalantis_bot_lookups_total{outcome="failed"}"#) + figure(r#"xalantis_bot_lookups_total{outcome="not_found"}"#),
+            unanswerable: figure(r#"xalantis_bot_lookups_total{outcome="failed"}"#)
+                + figure(r#"xalantis_bot_lookups_total{outcome="not_found"}"#),
         }
     }
 }
 
 /// Waits until every expected reply arrived, or was accounted for as shed or unanswerable
 /// (failed or unknown ticket); returns the CPU readings taken meanwhile.
-async fn wait_handled(args: &Args, rig: &Rig, before: usize, expected: usize, counts_before: BotCounts) -> anyhow::Result<Vec<(Instant, Duration)>> {
+async fn wait_handled(
+    args: &Args,
+    rig: &Rig,
+    before: usize,
+    expected: usize,
+    counts_before: BotCounts,
+) -> anyhow::Result<Vec<(Instant, Duration)>> {
     let deadline = Instant::now() + Duration::from_secs(args.timeout_secs);
     let mut history = Vec::new();
     let mut last_metrics = Instant::now();
@@ -272,11 +357,15 @@ async fn wait_handled(args: &Args, rig: &Rig, before: usize, expected: usize, co
         }
         if last_metrics.elapsed() > Duration::from_millis(250) {
             let counts = rig.bot_counts().await;
-            accounted = counts.shed - counts_before.shed + counts.unanswerable - counts_before.unanswerable;
+            accounted =
+                counts.shed - counts_before.shed + counts.unanswerable - counts_before.unanswerable;
             last_metrics = Instant::now();
         }
         if Instant::now() > deadline {
-            bail!("timed out: {replies} of {expected} replies after {} s", args.timeout_secs);
+            bail!(
+                "timed out: {replies} of {expected} replies after {} s",
+                args.timeout_secs
+            );
         }
         tokio::time::sleep(SAMPLE_EVERY).await;
     }
@@ -290,7 +379,11 @@ struct IdleEnd {
 
 /// Keeps reading the consumer's CPU until a quiet window (at most one tick of CPU and no
 /// request over `--quiet-ms`); the window's start is the end of the work.
-async fn idle_end(args: &Args, rig: &Rig, mut history: Vec<(Instant, Duration)>) -> anyhow::Result<IdleEnd> {
+async fn idle_end(
+    args: &Args,
+    rig: &Rig,
+    mut history: Vec<(Instant, Duration)>,
+) -> anyhow::Result<IdleEnd> {
     let quiet = Duration::from_millis(args.quiet_ms);
     let tick = Duration::from_nanos(1_000_000_000 / rig.ticks);
     let deadline = Instant::now() + Duration::from_secs(args.timeout_secs);
@@ -306,16 +399,32 @@ async fn idle_end(args: &Args, rig: &Rig, mut history: Vec<(Instant, Duration)>)
             return Ok(IdleEnd { at, cpu });
         }
         if Instant::now() > deadline {
-            bail!("the consumer did not go idle within {} s", args.timeout_secs);
+            bail!(
+                "the consumer did not go idle within {} s",
+                args.timeout_secs
+            );
         }
         tokio::time::sleep(SAMPLE_EVERY).await;
     }
 }
 
 /// Reply latencies of the timed phase's mentions (the sentinel left out).
-fn latencies(events: &[Event], dispatched: &[Instant], replies: &[(u64, Instant)], figures: &mut Figures) {
-    let sent: HashMap<u64, Instant> = events.iter().zip(dispatched).filter(|(e, _)| e.ticket.is_some()).map(|(e, at)| (e.id, *at)).collect();
-    let mut all: Vec<Duration> = replies.iter().filter_map(|(id, at)| Some(at.saturating_duration_since(*sent.get(id)?))).collect();
+fn latencies(
+    events: &[Event],
+    dispatched: &[Instant],
+    replies: &[(u64, Instant)],
+    figures: &mut Figures,
+) {
+    let sent: HashMap<u64, Instant> = events
+        .iter()
+        .zip(dispatched)
+        .filter(|(e, _)| e.ticket.is_some())
+        .map(|(e, at)| (e.id, *at))
+        .collect();
+    let mut all: Vec<Duration> = replies
+        .iter()
+        .filter_map(|(id, at)| Some(at.saturating_duration_since(*sent.get(id)?)))
+        .collect();
     all.sort_unstable();
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     figures.p50_ms = ms(percentile(&all, 0.50));
@@ -327,17 +436,28 @@ fn latencies(events: &[Event], dispatched: &[Instant], replies: &[(u64, Instant)
 /// `--burst` messages naming one ticket nobody named before, dispatched at once.
 async fn burst(args: &Args, rig: &mut Rig, figures: &mut Figures) -> anyhow::Result<()> {
     let ticket = args.tickets + 1;
-    rig.xalantis.set_delay(Duration::from_millis(args.delay_ms).max(BURST_MIN_DELAY));
+    rig.xalantis
+        .set_delay(Duration::from_millis(args.delay_ms).max(BURST_MIN_DELAY));
     let ids: Vec<u64> = (0..args.burst).map(|_| rig.discord.next_id()).collect();
     let before = rig.replies.count();
     let counts_before = rig.bot_counts().await;
-    rig.discord.dispatch_raw_many("MESSAGE_CREATE", corpus::naming(ticket, &ids, BURST_CHANNEL).into_iter().map(|e| e.d));
+    rig.discord.dispatch_raw_many(
+        "MESSAGE_CREATE",
+        corpus::naming(ticket, &ids, BURST_CHANNEL)
+            .into_iter()
+            .map(|e| e.d),
+    );
     let waited = wait_handled(args, rig, before, args.burst, counts_before).await;
     rig.xalantis.set_delay(Duration::from_millis(args.delay_ms));
     waited?;
     figures.burst_messages = args.burst as f64;
     figures.burst_replies = (rig.replies.count() - before) as f64;
-    figures.burst_calls = rig.xalantis.calls().iter().filter(|c| ticket_of(c) == Some(ticket)).count() as f64;
+    figures.burst_calls = rig
+        .xalantis
+        .calls()
+        .iter()
+        .filter(|c| ticket_of(c) == Some(ticket))
+        .count() as f64;
     Ok(())
 }
 
@@ -353,7 +473,8 @@ fn count_calls(args: &Args, rig: &Rig, named: &HashSet<u64>, figures: &mut Figur
         }
     }
     figures.distinct_tickets = named.len() as f64;
-    figures.calls_per_ticket = per_ticket.values().sum::<usize>() as f64 / named.len().max(1) as f64;
+    figures.calls_per_ticket =
+        per_ticket.values().sum::<usize>() as f64 / named.len().max(1) as f64;
     figures.max_calls_per_ticket = per_ticket.values().copied().max().unwrap_or(0) as f64;
     figures.other_calls = f64::from(u32::try_from(other).unwrap_or(u32::MAX));
 }
@@ -368,7 +489,9 @@ fn ticket_of(call: &RecordedCall) -> Option<u64> {
 }
 
 fn own_cpu(ticks: u64) -> Duration {
-    procfs::sample("self", ticks).map(|s| s.cpu).unwrap_or_default()
+    procfs::sample("self", ticks)
+        .map(|s| s.cpu)
+        .unwrap_or_default()
 }
 
 fn mib(kib: u64) -> f64 {

@@ -64,7 +64,11 @@ pub fn percentile(sorted: &[Duration], q: f64) -> Duration {
         return Duration::ZERO;
     }
     let rank = (q * sorted.len() as f64).ceil();
-    let index = format!("{rank:.0}").parse::<usize>().unwrap_or(1).clamp(1, sorted.len()) - 1;
+    let index = format!("{rank:.0}")
+        .parse::<usize>()
+        .unwrap_or(1)
+        .clamp(1, sorted.len())
+        - 1;
     sorted[index]
 }
 
@@ -112,29 +116,82 @@ pub fn medians(runs: &[Figures]) -> Figures {
 pub fn run_line(index: usize, f: &Figures) -> String {
     format!(
         "run {index}: {:.0} events/s, {:.2} s, cpu {:.2} s ({:.1} µs/event), p50/p95/p99 {:.2}/{:.2}/{:.2} ms, replies {}/{}, shed {}, peak RSS {:.1} MiB",
-        f.events_per_s, f.seconds, f.cpu_s, f.cpu_us_per_event, f.p50_ms, f.p95_ms, f.p99_ms, f.replies, f.replies_expected, f.shed, f.rss_peak_mib
+        f.events_per_s,
+        f.seconds,
+        f.cpu_s,
+        f.cpu_us_per_event,
+        f.p50_ms,
+        f.p95_ms,
+        f.p99_ms,
+        f.replies,
+        f.replies_expected,
+        f.shed,
+        f.rss_peak_mib
     )
 }
 
 /// The summary block.
 pub fn render(title: &str, f: &Figures, runs: usize) -> String {
     let mut out = String::new();
-    let of = if runs > 1 { format!(" (median of {runs} runs)") } else { String::new() };
+    let of = if runs > 1 {
+        format!(" (median of {runs} runs)")
+    } else {
+        String::new()
+    };
     let _ = writeln!(out, "== loadgen summary: {title}{of}");
     let mut line = |name: &str, value: String| {
         let _ = writeln!(out, "{name:<34} {value}");
     };
-    line("events (timed phase)", format!("{:.0}, {:.0} naming a ticket", f.events, f.mentions));
-    line("events/s handled", format!("{:.0} ({:.3} s; idle {:.0} ms after the last reply)", f.events_per_s, f.seconds, f.idle_lag_ms));
-    line("replies", format!("{:.0} of {:.0} expected, {:.0} shed", f.replies, f.replies_expected, f.shed));
-    line("reply latency p50/p95/p99/max", format!("{:.2} / {:.2} / {:.2} / {:.2} ms", f.p50_ms, f.p95_ms, f.p99_ms, f.max_ms));
+    line(
+        "events (timed phase)",
+        format!("{:.0}, {:.0} naming a ticket", f.events, f.mentions),
+    );
+    line(
+        "events/s handled",
+        format!(
+            "{:.0} ({:.3} s; idle {:.0} ms after the last reply)",
+            f.events_per_s, f.seconds, f.idle_lag_ms
+        ),
+    );
+    line(
+        "replies",
+        format!(
+            "{:.0} of {:.0} expected, {:.0} shed",
+            f.replies, f.replies_expected, f.shed
+        ),
+    );
+    line(
+        "reply latency p50/p95/p99/max",
+        format!(
+            "{:.2} / {:.2} / {:.2} / {:.2} ms",
+            f.p50_ms, f.p95_ms, f.p99_ms, f.max_ms
+        ),
+    );
     line(
         "Xalantis calls per distinct ticket",
-        format!("{:.2} (max {:.0}; {:.0} tickets; {:.0} other calls)", f.calls_per_ticket, f.max_calls_per_ticket, f.distinct_tickets, f.other_calls),
+        format!(
+            "{:.2} (max {:.0}; {:.0} tickets; {:.0} other calls)",
+            f.calls_per_ticket, f.max_calls_per_ticket, f.distinct_tickets, f.other_calls
+        ),
     );
-    line("burst coalescing", format!("{:.0} messages → {:.0} Xalantis call(s), {:.0} replies", f.burst_messages, f.burst_calls, f.burst_replies));
-    line("consumer RSS idle / peak", format!("{:.1} / {:.1} MiB", f.rss_idle_mib, f.rss_peak_mib));
-    line("consumer CPU (timed phase)", format!("{:.3} s = {:.2} µs per event", f.cpu_s, f.cpu_us_per_event));
-    line("driver CPU / peak RSS", format!("{:.3} s / {:.1} MiB", f.driver_cpu_s, f.driver_rss_peak_mib));
+    line(
+        "burst coalescing",
+        format!(
+            "{:.0} messages → {:.0} Xalantis call(s), {:.0} replies",
+            f.burst_messages, f.burst_calls, f.burst_replies
+        ),
+    );
+    line(
+        "consumer RSS idle / peak",
+        format!("{:.1} / {:.1} MiB", f.rss_idle_mib, f.rss_peak_mib),
+    );
+    line(
+        "consumer CPU (timed phase)",
+        format!("{:.3} s = {:.2} µs per event", f.cpu_s, f.cpu_us_per_event),
+    );
+    line(
+        "driver CPU / peak RSS",
+        format!("{:.3} s / {:.1} MiB", f.driver_cpu_s, f.driver_rss_peak_mib),
+    );
     out
 }

@@ -39,7 +39,12 @@ impl Admission {
     /// Room for `limit` messages at once.
     pub fn new(limit: usize) -> Self {
         let limit = limit.clamp(1, Semaphore::MAX_PERMITS);
-        Self { permits: Semaphore::new(limit), limit, unlogged: AtomicU64::new(0), last_log: Mutex::new(None) }
+        Self {
+            permits: Semaphore::new(limit),
+            limit,
+            unlogged: AtomicU64::new(0),
+            last_log: Mutex::new(None),
+        }
     }
 
     /// The bound.
@@ -55,7 +60,10 @@ impl Admission {
     /// Counts one shed message; returns how many to report when a log line is due.
     pub fn shed_to_log(&self) -> Option<u64> {
         self.unlogged.fetch_add(1, Ordering::Relaxed);
-        let mut last = self.last_log.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut last = self
+            .last_log
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if last.is_some_and(|at| at.elapsed() < SHED_LOG_EVERY) {
             return None;
         }

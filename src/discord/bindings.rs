@@ -50,12 +50,19 @@ impl Default for Bindings {
 impl Bindings {
     /// Empty bindings, written behind to `store` when given.
     pub fn new(store: Option<StoreWriter>) -> Self {
-        Self { by_source: bounded(), by_reply: bounded(), store }
+        Self {
+            by_source: bounded(),
+            by_reply: bounded(),
+            store,
+        }
     }
 
     /// Puts back the Discord bindings read from the store at start-up.
     pub fn restore(&self, records: impl IntoIterator<Item = BindingRecord>) {
-        for record in records.into_iter().filter(|r| r.platform == PLATFORM_DISCORD) {
+        for record in records
+            .into_iter()
+            .filter(|r| r.platform == PLATFORM_DISCORD)
+        {
             if let Some((source, binding)) = from_record(record) {
                 self.remember(source, binding);
             }
@@ -79,7 +86,9 @@ impl Bindings {
 
     /// The reply to `source`, if the bot answered it in the last 24 hours.
     pub fn get(&self, source: u64) -> Option<Binding> {
-        self.by_source.get(&source).filter(|b| now_unix() - b.created_at < ttl_secs())
+        self.by_source
+            .get(&source)
+            .filter(|b| now_unix() - b.created_at < ttl_secs())
     }
 
     /// The source message a reply answers.
@@ -111,7 +120,10 @@ impl Bindings {
 }
 
 fn bounded<V: Clone + Send + Sync + 'static>() -> Cache<u64, V> {
-    Cache::builder().max_capacity(MAX_BINDINGS).time_to_live(BINDING_TTL).build()
+    Cache::builder()
+        .max_capacity(MAX_BINDINGS)
+        .time_to_live(BINDING_TTL)
+        .build()
 }
 
 fn ttl_secs() -> i64 {

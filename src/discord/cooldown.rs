@@ -67,36 +67,64 @@ impl Default for Cooldowns {
 impl Cooldowns {
     /// Empty cooldowns, written behind to `store` when given.
     pub fn new(store: Option<StoreWriter>) -> Self {
-        let marks = Cache::builder().max_capacity(MAX_MARKS).time_to_live(MAX_COOLDOWN).build();
-        Self { marks, activity: Mutex::default(), store }
+        let marks = Cache::builder()
+            .max_capacity(MAX_MARKS)
+            .time_to_live(MAX_COOLDOWN)
+            .build();
+        Self {
+            marks,
+            activity: Mutex::default(),
+            store,
+        }
     }
 
     /// Puts back the Discord marks read from the store. Channel message counts restart at zero,
     /// so a restored card counts as on screen until [`ON_SCREEN_MESSAGES`] more messages came.
     pub fn restore(&self, records: impl IntoIterator<Item = CooldownRecord>) {
-        for r in records.into_iter().filter(|r| r.platform == PLATFORM_DISCORD) {
-            let (Ok(channel), Ok(reply_id)) = (r.channel_id.parse(), r.reply_id.parse()) else { continue };
+        for r in records
+            .into_iter()
+            .filter(|r| r.platform == PLATFORM_DISCORD)
+        {
+            let (Ok(channel), Ok(reply_id)) = (r.channel_id.parse(), r.reply_id.parse()) else {
+                continue;
+            };
             let guild_id = r.guild_id.and_then(|g| g.parse().ok());
-            self.marks.insert((channel, r.ticket_uuid), Mark { reply_id, guild_id, posted_at: r.posted_at, seq: 0 });
+            self.marks.insert(
+                (channel, r.ticket_uuid),
+                Mark {
+                    reply_id,
+                    guild_id,
+                    posted_at: r.posted_at,
+                    seq: 0,
+                },
+            );
         }
     }
 
     /// Counts one more message in `channel` (every message, any author); returns the count.
     pub fn note_message(&self, channel: u64) -> u64 {
-        let mut activity = self.activity.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut activity = self
+            .activity
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let seq = activity.entry(channel).or_default();
         *seq += 1;
         *seq
     }
 
     fn seq(&self, channel: u64) -> u64 {
-        let activity = self.activity.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let activity = self
+            .activity
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         activity.get(&channel).copied().unwrap_or_default()
     }
 
     /// Whether `ticket` (a UUID) was shown in `channel` within `cooldown` before `now`.
     pub fn check(&self, channel: u64, ticket: &str, cooldown: Duration, now: i64) -> Cooling {
-        let Some(mark) = self.marks.get(&(channel, ticket.to_owned())) else { return Cooling::Fresh };
+        let Some(mark) = self.marks.get(&(channel, ticket.to_owned())) else {
+            return Cooling::Fresh;
+        };
         let age = u64::try_from(now.saturating_sub(mark.posted_at)).unwrap_or(0);
         if cooldown.is_zero() || age >= cooldown.as_secs() {
             Cooling::Fresh
@@ -109,7 +137,12 @@ impl Cooldowns {
 
     /// Records that `ticket`'s card was posted as `reply_id` at `now`.
     pub fn mark(&self, channel: u64, ticket: &str, reply_id: u64, guild_id: Option<u64>, now: i64) {
-        let mark = Mark { reply_id, guild_id, posted_at: now, seq: self.seq(channel) };
+        let mark = Mark {
+            reply_id,
+            guild_id,
+            posted_at: now,
+            seq: self.seq(channel),
+        };
         if let Some(store) = &self.store {
             store.put_cooldown(CooldownRecord {
                 platform: PLATFORM_DISCORD.to_owned(),
@@ -127,8 +160,13 @@ impl Cooldowns {
 
 /// `https://discord.com/channels/{guild|@me}/{channel}/{message}`.
 pub fn jump_link(channel: u64, mark: &Mark) -> String {
-    let guild = mark.guild_id.map_or_else(|| "@me".to_owned(), |g| g.to_string());
-    format!("https://discord.com/channels/{guild}/{channel}/{}", mark.reply_id)
+    let guild = mark
+        .guild_id
+        .map_or_else(|| "@me".to_owned(), |g| g.to_string());
+    format!(
+        "https://discord.com/channels/{guild}/{channel}/{}",
+        mark.reply_id
+    )
 }
 
 #[cfg(test)]
@@ -144,7 +182,9 @@ mod tests {
         for _ in 0..ON_SCREEN_MESSAGES {
             cooldowns.note_message(7);
         }
-        let Cooling::Scrolled(mark) = cooldowns.check(7, "t", TEN_MINUTES, 60) else { panic!("expected a jump link") };
+        let Cooling::Scrolled(mark) = cooldowns.check(7, "t", TEN_MINUTES, 60) else {
+            panic!("expected a jump link")
+        };
         assert_eq!(jump_link(7, &mark), "https://discord.com/channels/1/7/100");
     }
 

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use serenity::all::{
-    ChannelId, ConnectionStage, Context, EventHandler, GuildId, Interaction, Message, MessageId, MessageUpdateEvent,
-    Ready, ResumedEvent, ShardStageUpdateEvent,
+    ChannelId, ConnectionStage, Context, EventHandler, GuildId, Interaction, Message, MessageId,
+    MessageUpdateEvent, Ready, ResumedEvent, ShardStageUpdateEvent,
 };
 use serenity::async_trait;
 
@@ -25,7 +25,11 @@ impl Handler {
     /// A handler answering through `shared`, registering commands in `guild_id` (or globally),
     /// admitting events through `gate`.
     pub fn new(shared: Arc<Shared>, guild_id: Option<u64>, gate: Arc<Gate>) -> Self {
-        Self { shared, guild_id, gate }
+        Self {
+            shared,
+            guild_id,
+            gate,
+        }
     }
 
     /// A gateway session started (READY or RESUMED): healthy again, and a reconnection counted.
@@ -43,7 +47,9 @@ impl Handler {
             None => serenity::all::Command::set_global_commands(&ctx.http, commands).await,
         };
         match result {
-            Ok(_) => tracing::info!(guild = ?self.guild_id, "registered /ticket and /ticket-settings"),
+            Ok(_) => {
+                tracing::info!(guild = ?self.guild_id, "registered /ticket and /ticket-settings");
+            }
             Err(error) => tracing::error!(%error, "could not register the slash commands"),
         }
     }
@@ -64,33 +70,65 @@ impl EventHandler for Handler {
 
     async fn shard_stage_update(&self, _ctx: Context, event: ShardStageUpdateEvent) {
         tracing::debug!(old = ?event.old, new = ?event.new, "Discord gateway stage changed");
-        self.shared.bot.ops().health.set_connected(Platform::Discord, event.new == ConnectionStage::Connected);
+        self.shared
+            .bot
+            .ops()
+            .health
+            .set_connected(Platform::Discord, event.new == ConnectionStage::Connected);
     }
 
     async fn message(&self, ctx: Context, msg: Message) {
-        let Some(_pass) = self.gate.enter() else { return };
+        let Some(_pass) = self.gate.enter() else {
+            return;
+        };
         self.shared.on_message(&ctx.http, &msg).await;
     }
 
-    async fn message_update(&self, ctx: Context, _old: Option<Message>, _new: Option<Message>, event: MessageUpdateEvent) {
-        let Some(_pass) = self.gate.enter() else { return };
+    async fn message_update(
+        &self,
+        ctx: Context,
+        _old: Option<Message>,
+        _new: Option<Message>,
+        event: MessageUpdateEvent,
+    ) {
+        let Some(_pass) = self.gate.enter() else {
+            return;
+        };
         self.shared.on_message_update(&ctx.http, &event).await;
     }
 
-    async fn message_delete(&self, ctx: Context, _channel: ChannelId, deleted: MessageId, _guild: Option<GuildId>) {
-        let Some(_pass) = self.gate.enter() else { return };
+    async fn message_delete(
+        &self,
+        ctx: Context,
+        _channel: ChannelId,
+        deleted: MessageId,
+        _guild: Option<GuildId>,
+    ) {
+        let Some(_pass) = self.gate.enter() else {
+            return;
+        };
         self.shared.delete_card(&ctx.http, deleted.get()).await;
     }
 
-    async fn message_delete_bulk(&self, ctx: Context, _channel: ChannelId, deleted: Vec<MessageId>, _guild: Option<GuildId>) {
-        let Some(_pass) = self.gate.enter() else { return };
+    async fn message_delete_bulk(
+        &self,
+        ctx: Context,
+        _channel: ChannelId,
+        deleted: Vec<MessageId>,
+        _guild: Option<GuildId>,
+    ) {
+        let Some(_pass) = self.gate.enter() else {
+            return;
+        };
         for id in deleted {
             self.shared.delete_card(&ctx.http, id.get()).await;
         }
     }
 
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
-        let Some(_pass) = self.gate.enter() else { return };
+        let Some(_pass) = self.gate.enter() else {
+            return;
+        };
         self.shared.on_interaction(&ctx.http, &interaction).await;
     }
 }

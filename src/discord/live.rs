@@ -25,7 +25,10 @@ pub fn fingerprint(cards: &[Card]) -> String {
     cards
         .iter()
         .map(|c| {
-            let due = c.due.map(|d| d.at.unix_timestamp().to_string()).unwrap_or_default();
+            let due = c
+                .due
+                .map(|d| d.at.unix_timestamp().to_string())
+                .unwrap_or_default();
             let priority = c.priority.as_deref().unwrap_or_default();
             let assignee = c.assignee.as_deref().unwrap_or_default();
             format!("{}|{}|{priority}|{assignee}|{due}", c.uuid, c.status)
@@ -50,26 +53,51 @@ pub async fn keep_cards_live(shared: Arc<Shared>, http: Arc<Http>, every: Durati
 impl Shared {
     /// Re-reads one card's tickets and edits the card if what it shows changed.
     pub async fn refresh_live_card(&self, http: &Http, source: u64, binding: Binding) {
-        let Some(reply_id) = binding.reply_id else { return };
+        let Some(reply_id) = binding.reply_id else {
+            return;
+        };
         if binding.tickets.is_empty() {
             return;
         }
         let effective = self.effective(binding.guild_id, binding.channel_id);
-        let mentions: Vec<Mention> =
-            binding.tickets.iter().map(|uuid| Mention { id: TicketId::Uuid(uuid.clone()), via_link: false }).collect();
-        let cards = self.bot.cards_showing(&mentions, Freshness::Cached, effective.requester).await;
+        let mentions: Vec<Mention> = binding
+            .tickets
+            .iter()
+            .map(|uuid| Mention {
+                id: TicketId::Uuid(uuid.clone()),
+                via_link: false,
+            })
+            .collect();
+        let cards = self
+            .bot
+            .cards_showing(&mentions, Freshness::Cached, effective.requester)
+            .await;
         let print = fingerprint(&cards);
         if cards.len() != binding.tickets.len() || print == binding.fingerprint {
             return;
         }
         let body = card_message(&cards, Some(binding.owner), effective.compact);
-        let note = format!("🔄 Updated <t:{}:R>", time::OffsetDateTime::now_utc().unix_timestamp());
-        let edit = EditMessage::new().content(note).embeds(body.embeds).components(body.components).allowed_mentions(no_pings());
+        let note = format!(
+            "🔄 Updated <t:{}:R>",
+            time::OffsetDateTime::now_utc().unix_timestamp()
+        );
+        let edit = EditMessage::new()
+            .content(note)
+            .embeds(body.embeds)
+            .components(body.components)
+            .allowed_mentions(no_pings());
         let channel = ChannelId::new(binding.channel_id);
-        let edited = with_retry(|| channel.edit_message(http, MessageId::new(reply_id), edit.clone())).await;
+        let edited =
+            with_retry(|| channel.edit_message(http, MessageId::new(reply_id), edit.clone())).await;
         self.count_reply(ReplyKind::Edit, &edited);
         match edited {
-            Ok(_) => self.bindings.bind(source, Binding { fingerprint: print, ..binding }),
+            Ok(_) => self.bindings.bind(
+                source,
+                Binding {
+                    fingerprint: print,
+                    ..binding
+                },
+            ),
             Err(error) => {
                 tracing::info!(%error, reply = reply_id, "a live card could not be edited; no longer following it");
                 self.bindings.remove(source);

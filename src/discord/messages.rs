@@ -1,7 +1,9 @@
 //! Passive answers: a message naming tickets gets one reply; edits and deletes of the source
 //! are followed. Cooldown and per-channel settings decide how much of each ticket is shown.
 
-use serenity::all::{ChannelId, CreateMessage, EditMessage, Http, Message, MessageId, MessageUpdateEvent, Nonce};
+use serenity::all::{
+    ChannelId, CreateMessage, EditMessage, Http, Message, MessageId, MessageUpdateEvent, Nonce,
+};
 
 use super::bindings::{Binding, now_unix};
 use super::cooldown::{Cooling, jump_link};
@@ -44,7 +46,7 @@ impl Shared {
         let source = Source {
             channel_id: msg.channel_id.get(),
             message_id: msg.id.get(),
-            guild_id: msg.guild_id.map(|g| g.get()),
+            guild_id: msg.guild_id.map(serenity::all::GuildId::get),
             author: msg.author.id.get(),
         };
         self.answer_new(http, source, &msg.content).await;
@@ -59,9 +61,15 @@ impl Shared {
         if !effective.passive {
             return;
         }
-        self.bot.ops().metrics.mentions_detected(Platform::Discord, mentions.len());
+        self.bot
+            .ops()
+            .metrics
+            .mentions_detected(Platform::Discord, mentions.len());
         let Some(_permit) = self.admit() else { return };
-        let cards = self.bot.cards_showing(&mentions, Freshness::Cached, effective.requester).await;
+        let cards = self
+            .bot
+            .cards_showing(&mentions, Freshness::Cached, effective.requester)
+            .await;
         let plan = self.plan(&source, cards, &effective);
         if plan.fresh.is_empty() && plan.jumps.is_empty() {
             return;
@@ -73,9 +81,15 @@ impl Shared {
     /// while still on screen).
     fn plan(&self, source: &Source, cards: Vec<Card>, effective: &Effective) -> Plan {
         let now = now_unix();
-        let mut plan = Plan { fresh: Vec::new(), jumps: Vec::new() };
+        let mut plan = Plan {
+            fresh: Vec::new(),
+            jumps: Vec::new(),
+        };
         for card in cards {
-            match self.cooldowns.check(source.channel_id, &card.uuid, effective.cooldown, now) {
+            match self
+                .cooldowns
+                .check(source.channel_id, &card.uuid, effective.cooldown, now)
+            {
                 Cooling::Fresh => plan.fresh.push(card),
                 Cooling::OnScreen => {}
                 Cooling::Scrolled(mark) => plan.jumps.push(format!(
@@ -95,7 +109,10 @@ impl Shared {
             .nonce(Nonce::String(source.message_id.to_string()))
             .enforce_nonce(true)
             .allowed_mentions(no_pings())
-            .reference_message((ChannelId::new(source.channel_id), MessageId::new(source.message_id)));
+            .reference_message((
+                ChannelId::new(source.channel_id),
+                MessageId::new(source.message_id),
+            ));
         if !plan.fresh.is_empty() {
             let body = card_message(&plan.fresh, Some(source.author), compact);
             create = create.embeds(body.embeds).components(body.components);
@@ -108,14 +125,22 @@ impl Shared {
         self.count_reply(ReplyKind::Message, &sent);
         match sent {
             Ok(reply) => self.remember(source, reply.id.get(), &plan.fresh),
-            Err(error) => tracing::warn!(%error, channel = source.channel_id, "could not send a ticket card"),
+            Err(error) => {
+                tracing::warn!(%error, channel = source.channel_id, "could not send a ticket card");
+            }
         }
     }
 
     fn remember(&self, source: Source, reply_id: u64, fresh: &[Card]) {
         let now = now_unix();
         for card in fresh {
-            self.cooldowns.mark(source.channel_id, &card.uuid, reply_id, source.guild_id, now);
+            self.cooldowns.mark(
+                source.channel_id,
+                &card.uuid,
+                reply_id,
+                source.guild_id,
+                now,
+            );
         }
         let binding = Binding {
             channel_id: source.channel_id,
@@ -132,19 +157,26 @@ impl Shared {
     /// A message was edited: its card follows (or goes when no ticket is left; a message that
     /// had none may get one now).
     pub async fn on_message_update(&self, http: &Http, event: &MessageUpdateEvent) {
-        let Some(content) = &event.content else { return };
+        let Some(content) = &event.content else {
+            return;
+        };
         if event.author.as_ref().is_some_and(|a| a.bot) || event.webhook_id.flatten().is_some() {
             return;
         }
         match self.bindings.get(event.id.get()) {
-            Some(binding) if binding.reply_id.is_some() => self.follow_edit(http, event.id.get(), binding, content).await,
+            Some(binding) if binding.reply_id.is_some() => {
+                self.follow_edit(http, event.id.get(), binding, content)
+                    .await;
+            }
             Some(_) => {}
             None => {
-                let Some(author) = event.author.as_ref() else { return };
+                let Some(author) = event.author.as_ref() else {
+                    return;
+                };
                 let source = Source {
                     channel_id: event.channel_id.get(),
                     message_id: event.id.get(),
-                    guild_id: event.guild_id.map(|g| g.get()),
+                    guild_id: event.guild_id.map(serenity::all::GuildId::get),
                     author: author.id.get(),
                 };
                 self.answer_new(http, source, content).await;
@@ -159,31 +191,53 @@ impl Shared {
         let cards = if mentions.is_empty() {
             Vec::new()
         } else {
-            self.bot.cards_showing(&mentions, Freshness::Cached, effective.requester).await
+            self.bot
+                .cards_showing(&mentions, Freshness::Cached, effective.requester)
+                .await
         };
         if cards.is_empty() {
             self.delete_card(http, source).await;
             return;
         }
-        let Some(reply_id) = binding.reply_id else { return };
+        let Some(reply_id) = binding.reply_id else {
+            return;
+        };
         let body = card_message(&cards, Some(binding.owner), effective.compact);
-        let edit = EditMessage::new().content("").embeds(body.embeds).components(body.components).allowed_mentions(no_pings());
+        let edit = EditMessage::new()
+            .content("")
+            .embeds(body.embeds)
+            .components(body.components)
+            .allowed_mentions(no_pings());
         let channel = ChannelId::new(binding.channel_id);
-        let edited = with_retry(|| channel.edit_message(http, MessageId::new(reply_id), edit.clone())).await;
+        let edited =
+            with_retry(|| channel.edit_message(http, MessageId::new(reply_id), edit.clone())).await;
         self.count_reply(ReplyKind::Edit, &edited);
         match edited {
             Ok(_) => {
                 let tickets = cards.iter().map(|c| c.uuid.clone()).collect();
-                self.bindings.bind(source, Binding { tickets, fingerprint: fingerprint(&cards), ..binding });
+                self.bindings.bind(
+                    source,
+                    Binding {
+                        tickets,
+                        fingerprint: fingerprint(&cards),
+                        ..binding
+                    },
+                );
             }
-            Err(error) => tracing::warn!(%error, "could not edit a ticket card after its source was edited"),
+            Err(error) => {
+                tracing::warn!(%error, "could not edit a ticket card after its source was edited");
+            }
         }
     }
 
     /// The source message is gone (or names no ticket any more): its card goes too.
     pub async fn delete_card(&self, http: &Http, source: u64) {
-        let Some(binding) = self.bindings.remove(source) else { return };
-        let Some(reply_id) = binding.reply_id else { return };
+        let Some(binding) = self.bindings.remove(source) else {
+            return;
+        };
+        let Some(reply_id) = binding.reply_id else {
+            return;
+        };
         let channel = ChannelId::new(binding.channel_id);
         let deleted = with_retry(|| channel.delete_message(http, MessageId::new(reply_id))).await;
         self.count_reply(ReplyKind::Delete, &deleted);

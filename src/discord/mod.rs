@@ -14,8 +14,8 @@ pub mod live;
 pub mod messages;
 pub mod render;
 pub mod reply;
-pub mod shared;
 pub mod retry;
+pub mod shared;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -45,7 +45,10 @@ pub fn intents() -> GatewayIntents {
 pub fn http_client(config: &DiscordConfig) -> serenity::http::Http {
     let builder = HttpBuilder::new(config.token.expose());
     match &config.proxy_url {
-        Some(proxy) => builder.proxy(proxy.as_str().trim_end_matches('/')).ratelimiter_disabled(true).build(),
+        Some(proxy) => builder
+            .proxy(proxy.as_str().trim_end_matches('/'))
+            .ratelimiter_disabled(true)
+            .build(),
         None => builder.build(),
     }
 }
@@ -58,7 +61,9 @@ pub async fn run(
     state: &State,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    bot.ops().health.expect(crate::telemetry::metrics::Platform::Discord);
+    bot.ops()
+        .health
+        .expect(crate::telemetry::metrics::Platform::Discord);
     let gate = Arc::new(Gate::default());
     let shared = Arc::new(shared::Shared::new(bot, config, state));
     let handler = handler::Handler::new(Arc::clone(&shared), config.guild_id, Arc::clone(&gate));
@@ -66,7 +71,13 @@ pub async fn run(
         .event_handler(handler)
         .await
         .context("could not build the Discord client")?;
-    let live = config.live_refresh.map(|every| tokio::spawn(live::keep_cards_live(shared, Arc::clone(&client.http), every)));
+    let live = config.live_refresh.map(|every| {
+        tokio::spawn(live::keep_cards_live(
+            shared,
+            Arc::clone(&client.http),
+            every,
+        ))
+    });
     let shards = Arc::clone(&client.shard_manager);
     let (stopped_tx, stopped_rx) = tokio::sync::oneshot::channel();
     tokio::spawn(async move {
@@ -95,12 +106,9 @@ async fn run_until_stopped(
         result = &mut client => return result.map_err(explain),
         _ = stopped => {}
     }
-    match tokio::time::timeout(SHUTDOWN_GRACE, client).await {
-        Ok(result) => result.map_err(explain),
-        Err(_) => {
-            tracing::warn!("the Discord client did not stop in time; leaving anyway");
-            Ok(())
-        }
+    if let Ok(result) = tokio::time::timeout(SHUTDOWN_GRACE, client).await { result.map_err(explain) } else {
+        tracing::warn!("the Discord client did not stop in time; leaving anyway");
+        Ok(())
     }
 }
 

@@ -76,7 +76,11 @@ pub struct EmbedFooter {
 impl Embed {
     /// Characters this embed counts against [`MESSAGE_EMBEDS_TOTAL_LIMIT`].
     pub fn counted_len(&self) -> usize {
-        let fields: usize = self.fields.iter().map(|f| discord_len(&f.name) + discord_len(&f.value)).sum();
+        let fields: usize = self
+            .fields
+            .iter()
+            .map(|f| discord_len(&f.name) + discord_len(&f.value))
+            .sum();
         discord_len(&self.title)
             + self.description.as_deref().map_or(0, discord_len)
             + self.footer.as_ref().map_or(0, |f| discord_len(&f.text))
@@ -164,7 +168,11 @@ pub fn to_list_embed(cards: &[Card]) -> Embed {
         title: format!("{} tickets", cards.len()),
         url: cards.first().map(|c| c.url.clone()).unwrap_or_default(),
         description: Some(truncate(&lines.join("\n"), DESCRIPTION_LIMIT)),
-        color: if alarm { Tone::Alarm.color() } else { Tone::Open.color() },
+        color: if alarm {
+            Tone::Alarm.color()
+        } else {
+            Tone::Open.color()
+        },
         fields: Vec::new(),
         footer: None,
         timestamp: None,
@@ -175,15 +183,27 @@ pub fn to_list_embed(cards: &[Card]) -> Embed {
 const LIST_SUBJECT_CHARS: usize = 80;
 
 fn list_line(card: &Card) -> String {
-    let subject = escape_markdown(&crate::card::truncate_chars(&card.subject, LIST_SUBJECT_CHARS));
+    let subject = escape_markdown(&crate::card::truncate_chars(
+        &card.subject,
+        LIST_SUBJECT_CHARS,
+    ));
     let mut facts = vec![escape_markdown(&card.status)];
     facts.extend(card.priority.as_deref().map(priority_value));
-    facts.push(card.assignee.as_deref().map_or_else(|| "Unassigned".to_owned(), escape_markdown));
+    facts.push(
+        card.assignee
+            .as_deref()
+            .map_or_else(|| "Unassigned".to_owned(), escape_markdown),
+    );
     if let Some(due) = card.due {
         let overdue = if due.overdue { "⚠️ overdue " } else { "" };
         facts.push(format!("{overdue}due <t:{}:R>", due.at.unix_timestamp()));
     }
-    format!("[{}]({}) {subject} — {}", escape_markdown(&card.reference), card.url, facts.join(" · "))
+    format!(
+        "[{}]({}) {subject} — {}",
+        escape_markdown(&card.reference),
+        card.url,
+        facts.join(" · ")
+    )
 }
 
 /// The Details views of a card's tickets, within every message limit.
@@ -195,7 +215,10 @@ pub fn embeds_for_details(details: &[Details]) -> Vec<Embed> {
 /// custom fields and SLA markers.
 pub fn to_details_embed(details: &Details) -> Embed {
     let mut embed = to_discord_embed(&details.card);
-    embed.description = details.description.as_deref().map(|d| truncate(&escape_markdown(d), DESCRIPTION_LIMIT));
+    embed.description = details
+        .description
+        .as_deref()
+        .map(|d| truncate(&escape_markdown(d), DESCRIPTION_LIMIT));
     embed.fields.retain(|f| f.name != "Requester");
     let extra = details_fields(details);
     embed.fields.extend(extra);
@@ -206,10 +229,20 @@ pub fn to_details_embed(details: &Details) -> Embed {
 fn details_fields(details: &Details) -> Vec<EmbedField> {
     let mut fields = Vec::new();
     if let Some(requester) = &details.requester {
-        let parts: Vec<String> = [&requester.name, &requester.email, &requester.phone].into_iter().flatten().map(|s| escape_markdown(s)).collect();
-        fields.push(EmbedField { inline: false, ..field("Requester", &parts.join(" · ")) });
+        let parts: Vec<String> = [&requester.name, &requester.email, &requester.phone]
+            .into_iter()
+            .flatten()
+            .map(|s| escape_markdown(s))
+            .collect();
+        fields.push(EmbedField {
+            inline: false,
+            ..field("Requester", &parts.join(" · "))
+        });
     }
-    for (label, value) in [("Channel", &details.channel), ("Severity", &details.severity)] {
+    for (label, value) in [
+        ("Channel", &details.channel),
+        ("Severity", &details.severity),
+    ] {
         if let Some(value) = value {
             fields.push(field(label, &escape_markdown(value)));
         }
@@ -221,8 +254,15 @@ fn details_fields(details: &Details) -> Vec<EmbedField> {
         fields.push(field(label, &format!("<t:{}:f>", at.unix_timestamp())));
     }
     // Discord rejects a field without a name.
-    for (key, value) in details.custom_fields.iter().filter(|(key, _)| !key.trim().is_empty()) {
-        fields.push(field(&escape_markdown(&crate::card::humanize(key)), &escape_markdown(value)));
+    for (key, value) in details
+        .custom_fields
+        .iter()
+        .filter(|(key, _)| !key.trim().is_empty())
+    {
+        fields.push(field(
+            &escape_markdown(&crate::card::humanize(key)),
+            &escape_markdown(value),
+        ));
     }
     fields
 }
@@ -235,8 +275,13 @@ pub fn to_discord_embed(card: &Card) -> Embed {
         description: description(card),
         color: card.tone.color(),
         fields: fields(card),
-        footer: Some(EmbedFooter { text: truncate(&footer(card), FOOTER_LIMIT) }),
-        timestamp: card.updated_at.and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok()),
+        footer: Some(EmbedFooter {
+            text: truncate(&footer(card), FOOTER_LIMIT),
+        }),
+        timestamp: card.updated_at.and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        }),
     }
 }
 
@@ -254,9 +299,27 @@ fn description(card: &Card) -> Option<String> {
 fn fields(card: &Card) -> Vec<EmbedField> {
     let mut fields = vec![
         field("Status", &escape_markdown(&card.status)),
-        field("Priority", &card.priority.as_deref().map_or_else(|| "—".to_owned(), priority_value)),
-        field("Assignee", &card.assignee.as_deref().map_or_else(|| "Unassigned".to_owned(), escape_markdown)),
-        field("Due", &card.due.as_ref().map_or_else(|| "No due date".to_owned(), due_value)),
+        field(
+            "Priority",
+            &card
+                .priority
+                .as_deref()
+                .map_or_else(|| "—".to_owned(), priority_value),
+        ),
+        field(
+            "Assignee",
+            &card
+                .assignee
+                .as_deref()
+                .map_or_else(|| "Unassigned".to_owned(), escape_markdown),
+        ),
+        field(
+            "Due",
+            &card
+                .due
+                .as_ref()
+                .map_or_else(|| "No due date".to_owned(), due_value),
+        ),
     ];
     if let Some(category) = &card.category {
         fields.push(field("Category", &escape_markdown(category)));
@@ -266,18 +329,32 @@ fn fields(card: &Card) -> Vec<EmbedField> {
     }
     if !card.tags.is_empty() {
         let tags: Vec<String> = card.tags.iter().map(|t| escape_markdown(t)).collect();
-        fields.push(EmbedField { inline: false, ..field("Tags", &tags.join(", ")) });
+        fields.push(EmbedField {
+            inline: false,
+            ..field("Tags", &tags.join(", "))
+        });
     }
     if let Some(requester) = requester_value(card) {
-        fields.push(EmbedField { inline: false, ..field("Requester", &requester) });
+        fields.push(EmbedField {
+            inline: false,
+            ..field("Requester", &requester)
+        });
     }
     fields.truncate(FIELDS_LIMIT);
     fields
 }
 
 fn field(name: &str, value: &str) -> EmbedField {
-    let value = if value.trim().is_empty() { "—" } else { value };
-    EmbedField { name: truncate(name, FIELD_NAME_LIMIT), value: truncate(value, FIELD_VALUE_LIMIT), inline: true }
+    let value = if value.trim().is_empty() {
+        "—"
+    } else {
+        value
+    };
+    EmbedField {
+        name: truncate(name, FIELD_NAME_LIMIT),
+        value: truncate(value, FIELD_VALUE_LIMIT),
+        inline: true,
+    }
 }
 
 fn priority_value(priority: &str) -> String {
@@ -294,13 +371,21 @@ fn priority_value(priority: &str) -> String {
 /// `<t:UNIX:f>` (absolute) and `<t:UNIX:R>` (relative), each in the reader's time zone.
 fn due_value(due: &Due) -> String {
     let unix = due.at.unix_timestamp();
-    let overdue = if due.overdue { "⚠️ **Overdue** · " } else { "" };
+    let overdue = if due.overdue {
+        "⚠️ **Overdue** · "
+    } else {
+        ""
+    };
     format!("{overdue}<t:{unix}:f> (<t:{unix}:R>)")
 }
 
 fn requester_value(card: &Card) -> Option<String> {
     let r = card.requester.as_ref()?;
-    let parts: Vec<String> = [&r.name, &r.email, &r.phone].into_iter().flatten().map(|s| escape_markdown(s)).collect();
+    let parts: Vec<String> = [&r.name, &r.email, &r.phone]
+        .into_iter()
+        .flatten()
+        .map(|s| escape_markdown(s))
+        .collect();
     (!parts.is_empty()).then(|| parts.join(" · "))
 }
 
@@ -317,11 +402,17 @@ fn footer(card: &Card) -> String {
 /// cut, then the longest field values).
 pub fn fit_embeds(mut embeds: Vec<Embed>) -> Vec<Embed> {
     embeds.truncate(EMBEDS_PER_MESSAGE);
-    let shrinkers: [fn(&mut Embed) -> bool; 4] =
-        [drop_description, drop_last_optional_field, shorten_title, shorten_longest_field];
+    let shrinkers: [fn(&mut Embed) -> bool; 4] = [
+        drop_description,
+        drop_last_optional_field,
+        shorten_title,
+        shorten_longest_field,
+    ];
     for shrink in shrinkers {
         while total_len(&embeds) > MESSAGE_EMBEDS_TOTAL_LIMIT {
-            let Some(largest) = embeds.iter_mut().max_by_key(|e| e.counted_len()) else { return embeds };
+            let Some(largest) = embeds.iter_mut().max_by_key(|e| e.counted_len()) else {
+                return embeds;
+            };
             if !shrink(largest) && !embeds.iter_mut().any(shrink) {
                 break;
             }
@@ -345,7 +436,13 @@ fn drop_last_optional_field(embed: &mut Embed) -> bool {
 
 /// The last resort, for values of absurd length (a 1,000-character assignee name on ten cards).
 fn shorten_longest_field(embed: &mut Embed) -> bool {
-    let Some(field) = embed.fields.iter_mut().max_by_key(|f| discord_len(&f.value)) else { return false };
+    let Some(field) = embed
+        .fields
+        .iter_mut()
+        .max_by_key(|f| discord_len(&f.value))
+    else {
+        return false;
+    };
     let len = discord_len(&field.value);
     len > 64 && {
         field.value = truncate(&field.value, len / 2);

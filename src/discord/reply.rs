@@ -4,8 +4,8 @@
 //! `replied_user: false`: ticket text can never ping anyone, and a reply never pings its author.
 
 use serenity::all::{
-    ButtonStyle, CreateActionRow, CreateAllowedMentions, CreateButton, CreateEmbed, CreateEmbedFooter, Embed as
-    ReceivedEmbed, Timestamp,
+    ButtonStyle, CreateActionRow, CreateAllowedMentions, CreateButton, CreateEmbed,
+    CreateEmbedFooter, Embed as ReceivedEmbed, Timestamp,
 };
 
 use super::render::{Embed, embeds_for};
@@ -37,7 +37,10 @@ pub fn card_message(cards: &[Card], owner: Option<u64>, compact: bool) -> CardMe
     let embeds = embeds_for(cards, layout_for(cards.len(), compact));
     CardMessage {
         embeds: embeds.iter().map(to_serenity_embed).collect(),
-        components: vec![CreateActionRow::Buttons(link_buttons(cards)), CreateActionRow::Buttons(action_buttons(owner))],
+        components: vec![
+            CreateActionRow::Buttons(link_buttons(cards)),
+            CreateActionRow::Buttons(action_buttons(owner)),
+        ],
     }
 }
 
@@ -50,7 +53,8 @@ pub fn owner_in(message: &serenity::all::Message) -> Option<u64> {
         .find_map(|component| match component {
             serenity::all::ActionRowComponent::Button(button) => match &button.data {
                 serenity::all::ButtonKind::NonLink { custom_id, .. } => delete_owner(custom_id),
-                serenity::all::ButtonKind::Link { .. } | serenity::all::ButtonKind::Premium { .. } => None,
+                serenity::all::ButtonKind::Link { .. }
+                | serenity::all::ButtonKind::Premium { .. } => None,
             },
             _ => None,
         })
@@ -71,7 +75,11 @@ fn link_buttons(cards: &[Card]) -> Vec<CreateButton> {
         .iter()
         .take(MAX_LINK_BUTTONS)
         .map(|card| {
-            let label = if cards.len() == 1 { "Open in Xalantis".to_owned() } else { format!("Open {}", card.reference) };
+            let label = if cards.len() == 1 {
+                "Open in Xalantis".to_owned()
+            } else {
+                format!("Open {}", card.reference)
+            };
             CreateButton::new_link(&card.url).label(super::render::truncate(&label, 80))
         })
         .collect()
@@ -79,18 +87,30 @@ fn link_buttons(cards: &[Card]) -> Vec<CreateButton> {
 
 fn action_buttons(owner: Option<u64>) -> Vec<CreateButton> {
     let mut buttons = vec![
-        CreateButton::new(REFRESH_ID).label("Refresh").style(ButtonStyle::Secondary).emoji('🔄'),
-        CreateButton::new(DETAILS_ID).label("Details").style(ButtonStyle::Secondary),
+        CreateButton::new(REFRESH_ID)
+            .label("Refresh")
+            .style(ButtonStyle::Secondary)
+            .emoji('🔄'),
+        CreateButton::new(DETAILS_ID)
+            .label("Details")
+            .style(ButtonStyle::Secondary),
     ];
     if let Some(owner) = owner {
-        buttons.push(CreateButton::new(format!("{DELETE_PREFIX}{owner}")).label("Delete").style(ButtonStyle::Danger));
+        buttons.push(
+            CreateButton::new(format!("{DELETE_PREFIX}{owner}"))
+                .label("Delete")
+                .style(ButtonStyle::Danger),
+        );
     }
     buttons
 }
 
 /// Converts the pure embed into serenity's builder.
 pub fn to_serenity_embed(embed: &Embed) -> CreateEmbed {
-    let mut out = CreateEmbed::new().title(&embed.title).url(&embed.url).colour(embed.color);
+    let mut out = CreateEmbed::new()
+        .title(&embed.title)
+        .url(&embed.url)
+        .colour(embed.color);
     if let Some(description) = &embed.description {
         out = out.description(description);
     }
@@ -100,7 +120,11 @@ pub fn to_serenity_embed(embed: &Embed) -> CreateEmbed {
     if let Some(footer) = &embed.footer {
         out = out.footer(CreateEmbedFooter::new(&footer.text));
     }
-    if let Some(timestamp) = embed.timestamp.as_deref().and_then(|t| Timestamp::parse(t).ok()) {
+    if let Some(timestamp) = embed
+        .timestamp
+        .as_deref()
+        .and_then(|t| Timestamp::parse(t).ok())
+    {
         out = out.timestamp(timestamp);
     }
     out
@@ -110,16 +134,28 @@ pub fn to_serenity_embed(embed: &Embed) -> CreateEmbed {
 /// reference that starts its title), or the `[REFERENCE](link)` lines of a list. Stateless, so
 /// Refresh works on cards posted before a restart.
 pub fn tickets_in_embeds(detector: &Detector, embeds: &[ReceivedEmbed]) -> Vec<TicketId> {
-    embeds.iter().flat_map(|embed| tickets_in_embed(detector, embed)).collect()
+    embeds
+        .iter()
+        .flat_map(|embed| tickets_in_embed(detector, embed))
+        .collect()
 }
 
 fn tickets_in_embed(detector: &Detector, embed: &ReceivedEmbed) -> Vec<TicketId> {
-    let is_list = embed.fields.is_empty() && embed.description.as_deref().is_some_and(|d| d.starts_with('['));
+    let is_list = embed.fields.is_empty()
+        && embed
+            .description
+            .as_deref()
+            .is_some_and(|d| d.starts_with('['));
     if is_list {
         let lines = embed.description.as_deref().unwrap_or_default().lines();
-        return lines.filter_map(|line| detector.parse_ticket_id(line.strip_prefix('[')?.split(']').next()?)).collect();
+        return lines
+            .filter_map(|line| detector.parse_ticket_id(line.strip_prefix('[')?.split(']').next()?))
+            .collect();
     }
-    let from_url = embed.url.as_deref().and_then(|url| detector.parse_ticket_id(url));
+    let from_url = embed
+        .url
+        .as_deref()
+        .and_then(|url| detector.parse_ticket_id(url));
     let from_title = || detector.parse_ticket_id(embed.title.as_deref()?.split(" · ").next()?);
     from_url.or_else(from_title).into_iter().collect()
 }

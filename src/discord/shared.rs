@@ -44,13 +44,21 @@ impl Shared {
             Err(error) => tracing::warn!(%error, "could not read the stored cooldown marks"),
         }
         let admission = Admission::new(MAX_MESSAGES_IN_FLIGHT);
-        Self { bot, channels: config.channels.clone(), bindings, cooldowns, settings: Arc::clone(&state.settings), admission }
+        Self {
+            bot,
+            channels: config.channels.clone(),
+            bindings,
+            cooldowns,
+            settings: Arc::clone(&state.settings),
+            admission,
+        }
     }
 
     /// The settings in force in a channel.
     pub fn effective(&self, guild_id: Option<u64>, channel_id: u64) -> Effective {
         let guild = guild_id.map(|g| g.to_string());
-        self.settings.effective(PLATFORM_DISCORD, guild.as_deref(), &channel_id.to_string())
+        self.settings
+            .effective(PLATFORM_DISCORD, guild.as_deref(), &channel_id.to_string())
     }
 
     /// Passive answering: everywhere, or only in `DISCORD_CHANNELS` (direct messages are private
@@ -70,7 +78,11 @@ impl Shared {
             self.bot.ops().metrics.event_shed(Platform::Discord);
             if let Some(shed) = self.admission.shed_to_log() {
                 let limit = self.admission.limit();
-                tracing::warn!(shed, limit, "too many messages in flight: ticket mentions left unanswered");
+                tracing::warn!(
+                    shed,
+                    limit,
+                    "too many messages in flight: ticket mentions left unanswered"
+                );
             }
         }
         permit

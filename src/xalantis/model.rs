@@ -204,7 +204,10 @@ fn custom_fields(v: Option<&Value>) -> Vec<(String, String)> {
 fn instant(o: &Map<String, Value>, key: &str) -> Option<OffsetDateTime> {
     let raw = o.get(key)?.as_str()?;
     OffsetDateTime::parse(raw, &Rfc3339).ok().or_else(|| {
-        let date = time::Date::parse(raw, time::macros::format_description!("[year]-[month]-[day]"));
+        let date = time::Date::parse(
+            raw,
+            time::macros::format_description!("[year]-[month]-[day]"),
+        );
         date.ok().map(|d| d.midnight().assume_utc())
     })
 }
@@ -237,7 +240,10 @@ mod tests {
     fn accepts_data_wrapper_and_bare_object() {
         let bare = json!({"uuid": "ABC", "reference": "TCK-2026-0001", "status": "on_hold"});
         let wrapped = json!({"data": bare.clone()});
-        assert_eq!(Ticket::from_response(&bare), Ticket::from_response(&wrapped));
+        assert_eq!(
+            Ticket::from_response(&bare),
+            Ticket::from_response(&wrapped)
+        );
         assert_eq!(Ticket::from_response(&bare).unwrap().uuid, "abc");
     }
 
@@ -253,7 +259,12 @@ mod tests {
 
     #[test]
     fn rejects_values_without_a_uuid() {
-        for body in [json!(null), json!([]), json!({"ticket": {"reference": "A-1"}}), json!("x")] {
+        for body in [
+            json!(null),
+            json!([]),
+            json!({"ticket": {"reference": "A-1"}}),
+            json!("x"),
+        ] {
             assert!(Ticket::from_response(&body).is_none(), "{body}");
         }
     }
@@ -261,7 +272,11 @@ mod tests {
     #[test]
     fn reads_list_responses_in_every_shape() {
         let item = json!({"uuid": "u1", "reference": "A-1"});
-        for body in [json!({"data": [item]}), json!({"tickets": [item]}), json!([item, 5])] {
+        for body in [
+            json!({"data": [item]}),
+            json!({"tickets": [item]}),
+            json!([item, 5]),
+        ] {
             assert_eq!(Ticket::list_from_response(&body).len(), 1, "{body}");
         }
     }

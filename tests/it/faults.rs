@@ -406,7 +406,6 @@ async fn with_retry_never_retries_an_edit_of_a_deleted_message() {
 }
 
 #[tokio::test]
-#[ignore = "until discord::retry::with_retry wraps the handler's sends (the lead wires it)"]
 async fn a_reply_rate_limited_once_is_still_posted_once() {
     let bot = spawn_bot(&[]).await;
     bot.discord.fail_next_rest(
@@ -426,7 +425,6 @@ async fn a_reply_rate_limited_once_is_still_posted_once() {
 }
 
 #[tokio::test]
-#[ignore = "until discord::retry::with_retry wraps the handler's sends (the lead wires it)"]
 async fn a_reply_failing_with_500_is_still_posted_once() {
     let bot = spawn_bot(&[]).await;
     bot.discord.fail_next_rest(
@@ -443,6 +441,24 @@ async fn a_reply_failing_with_500_is_still_posted_once() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     let statuses: Vec<u16> = bot.replies_to(source).iter().map(|r| r.status).collect();
     assert_eq!(statuses, [500, 200]);
+}
+
+#[tokio::test]
+#[ignore = "until interaction answers go through discord::retry (INTERACTION_POLICY)"]
+async fn a_ticket_answer_rate_limited_once_is_still_delivered() {
+    let bot = spawn_bot(&[]).await;
+    let limited = fake_discord::Fault::rate_limited(0.3);
+    bot.discord
+        .fail_next_rest("POST", "/api/v10/interactions/", limited);
+    let command = ticket_command(&bot, "VEN1-000079");
+    let answered = |d: &FakeDiscord| !d.interaction_responses(command).callbacks.is_empty();
+    bot.discord
+        .wait_for(answered, WAIT)
+        .await
+        .expect("the answer is sent again");
+    let callbacks = bot.discord.requests_to("POST", "/api/v10/interactions/");
+    let statuses: Vec<u16> = callbacks.iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [429, 204]);
 }
 
 #[tokio::test]

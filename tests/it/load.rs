@@ -47,41 +47,79 @@ async fn spawn_load_bot(xalantis_delay: Duration) -> LoadBot {
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
     .collect();
     let config = Config::from_vars(&vars, Purpose::Run).expect("test configuration is valid");
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("binding 127.0.0.1:0");
-    let metrics = format!("http://{}/metrics", listener.local_addr().expect("a bound address"));
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("binding 127.0.0.1:0");
+    let metrics = format!(
+        "http://{}/metrics",
+        listener.local_addr().expect("a bound address")
+    );
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(xalantis_bot::app::run_with(config, Some(listener), async {
         let _ = stopped.await;
     }));
-    discord.wait_ready(WAIT).await.expect("the bot connects to the fake Discord");
-    LoadBot { discord, xalantis, metrics, stop: Some(stop), task, _data: data }
+    discord
+        .wait_ready(WAIT)
+        .await
+        .expect("the bot connects to the fake Discord");
+    LoadBot {
+        discord,
+        xalantis,
+        metrics,
+        stop: Some(stop),
+        task,
+        _data: data,
+    }
 }
 
 impl LoadBot {
     /// `count` messages naming the example ticket, dispatched at once; their ids.
     fn mention_burst(&self, count: usize) -> Vec<u64> {
         let text = format!("anyone on {EXAMPLE_TICKET_REFERENCE}?");
-        (0..count).map(|_| self.discord.message_create(CHANNEL, &alice(), &text)).collect()
+        (0..count)
+            .map(|_| self.discord.message_create(CHANNEL, &alice(), &text))
+            .collect()
     }
 
     fn replies(&self) -> usize {
-        self.discord.requests().iter().filter(|r| is_card_reply(r)).count()
+        self.discord
+            .requests()
+            .iter()
+            .filter(|r| is_card_reply(r))
+            .count()
     }
 
     async fn wait_replies(&self, count: usize, limit: Duration) {
-        let waited = self.discord.wait_for(|d| d.requests().iter().filter(|r| is_card_reply(r)).count() >= count, limit).await;
+        let waited = self
+            .discord
+            .wait_for(
+                |d| d.requests().iter().filter(|r| is_card_reply(r)).count() >= count,
+                limit,
+            )
+            .await;
         waited.unwrap_or_else(|e| panic!("{e}: {} of {count} replies", self.replies()));
     }
 
     async fn shed(&self) -> u64 {
-        let text = reqwest::get(&self.metrics).await.expect("GET /metrics").text().await.expect("a body");
-        text.lines().find_map(|l| l.strip_prefix(SHED)?.trim().parse().ok()).unwrap_or(0)
+        let text = reqwest::get(&self.metrics)
+            .await
+            .expect("GET /metrics")
+            .text()
+            .await
+            .expect("a body");
+        text.lines()
+            .find_map(|l| l.strip_prefix(SHED)?.trim().parse().ok())
+            .unwrap_or(0)
     }
 
     async fn wait_shed(&self, count: u64) {
         let deadline = tokio::time::Instant::now() + WAIT;
         while self.shed().await < count {
-            assert!(tokio::time::Instant::now() < deadline, "{} shed, expected {count}", self.shed().await);
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{} shed, expected {count}",
+                self.shed().await
+            );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
@@ -90,13 +128,19 @@ impl LoadBot {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        let result = tokio::time::timeout(WAIT, &mut self.task).await.expect("the bot stops");
-        result.expect("the bot task ends").expect("the bot stops cleanly");
+        let result = tokio::time::timeout(WAIT, &mut self.task)
+            .await
+            .expect("the bot stops");
+        result
+            .expect("the bot task ends")
+            .expect("the bot stops cleanly");
     }
 }
 
 fn is_card_reply(request: &RecordedRequest) -> bool {
-    request.method == "POST" && request.path.starts_with("/api/v10/channels/") && request.path.ends_with("/messages")
+    request.method == "POST"
+        && request.path.starts_with("/api/v10/channels/")
+        && request.path.ends_with("/messages")
 }
 
 #[tokio::test]
@@ -106,10 +150,19 @@ async fn a_burst_beyond_the_bound_while_xalantis_is_slow_is_shed_and_counted() {
     bot.mention_burst(MAX_MESSAGES_IN_FLIGHT + beyond);
     bot.wait_shed(beyond as u64).await;
     assert_eq!(bot.replies(), 0, "Xalantis has not answered yet");
-    bot.wait_replies(MAX_MESSAGES_IN_FLIGHT, Duration::from_secs(15)).await;
+    bot.wait_replies(MAX_MESSAGES_IN_FLIGHT, Duration::from_secs(15))
+        .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(bot.replies(), MAX_MESSAGES_IN_FLIGHT, "only admitted messages are answered");
-    assert_eq!(bot.shed().await, beyond as u64, "every message is answered or counted as shed");
+    assert_eq!(
+        bot.replies(),
+        MAX_MESSAGES_IN_FLIGHT,
+        "only admitted messages are answered"
+    );
+    assert_eq!(
+        bot.shed().await,
+        beyond as u64,
+        "every message is answered or counted as shed"
+    );
     assert_eq!(bot.xalantis.call_count(), 1);
     bot.shutdown().await;
 }
@@ -133,6 +186,10 @@ async fn fifty_simultaneous_mentions_of_one_unseen_ticket_cause_exactly_one_xala
     bot.wait_replies(50, WAIT).await;
     assert_eq!(bot.xalantis.call_count(), 1, "{:#?}", bot.xalantis.calls());
     assert_eq!(bot.shed().await, 0);
-    assert!(bot.discord.violations().is_empty(), "{:?}", bot.discord.violations());
+    assert!(
+        bot.discord.violations().is_empty(),
+        "{:?}",
+        bot.discord.violations()
+    );
     bot.shutdown().await;
 }

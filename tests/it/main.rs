@@ -2,8 +2,8 @@
 //! (fake Xalantis, fake Discord on 127.0.0.1 port 0).
 
 mod adversarial;
-mod cli;
 mod check;
+mod cli;
 mod console;
 mod detect;
 mod discord;

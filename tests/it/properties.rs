@@ -1,6 +1,7 @@
 //! Property tests (proptest) of the pure core: detection, the tolerant ticket model, cards and
 //! their Discord rendering. Any input → no panic, Discord's limits always kept, ticket text never
-//! able to ping, link or format. Regressions found by the fuzzers (`fuzz/`) are kept at the end.
+//! able to ping, link or format. Regressions (of these properties, and any crash the fuzzers in
+//! `fuzz/` find) are kept at the end.
 
 use std::collections::HashSet;
 
@@ -307,6 +308,10 @@ proptest! {
     ) {
         render_everything(&tickets, &options, now.unwrap_or(OffsetDateTime::UNIX_EPOCH));
     }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
 
     #[test]
     fn escaped_text_can_never_ping_link_or_format(text in text()) {
@@ -424,4 +429,52 @@ fn the_markup_checker_sees_what_it_must() {
     assert!(unescaped_markup("[VEN1-1](https://evil.example/)", "list").is_some());
 }
 
-// ---- regressions found by fuzzing and by the properties above ----
+// ---- regressions: what the properties above found (the fuzzers, `fuzz/`, found nothing yet) ----
+
+fn example_ticket() -> Ticket {
+    let json = serde_json::from_str(include_str!("../fixtures/get-ticket-example.json")).unwrap();
+    Ticket::from_response(&json).unwrap()
+}
+
+#[test]
+fn a_ticket_uuid_from_the_api_cannot_break_out_of_its_link() {
+    let mut ticket = example_ticket();
+    ticket.uuid = "x) @everyone [click](http://evil.example) <@1>".into();
+    let card = ticket_card(&ticket, &CardOptions::default(), OffsetDateTime::UNIX_EPOCH);
+    let list = embeds_for(&[card.clone(), card], Layout::List);
+    assert_no_injected_markup(&list);
+    assert!(
+        list[0]
+            .url
+            .starts_with("https://app.xalantis.com/tickets/x%29%20%40everyone")
+    );
+}
+
+#[test]
+fn a_custom_field_without_a_key_is_left_out() {
+    let mut ticket = example_ticket();
+    ticket.custom_fields = vec![(String::new(), "value".into()), (" ".into(), "v".into())];
+    let details = to_details_embed(&ticket_details(
+        &ticket,
+        &CardOptions::default(),
+        OffsetDateTime::UNIX_EPOCH,
+    ));
+    assert_within_limits(&[details]);
+}
+
+#[test]
+fn ten_cards_of_huge_values_fit_the_message_total() {
+    let mut ticket = example_ticket();
+    ticket.status = "s".repeat(1_500);
+    ticket.priority = Some("p".repeat(1_500));
+    ticket.assignee = Some(Person {
+        name: Some("a".repeat(1_500)),
+        ..Person::default()
+    });
+    let cards = vec![ticket_card(&ticket, &CardOptions::default(), OffsetDateTime::UNIX_EPOCH); 10];
+    for layout in [Layout::Full, Layout::Compact] {
+        let embeds = embeds_for(&cards, layout);
+        assert_eq!(embeds.len(), 10);
+        assert_within_limits(&embeds);
+    }
+}

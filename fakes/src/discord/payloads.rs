@@ -72,7 +72,10 @@ impl User {
     /// `1 << 5` Manage Server).
     #[must_use]
     pub fn with_permissions(self, permissions: u64) -> Self {
-        Self { permissions, ..self }
+        Self {
+            permissions,
+            ..self
+        }
     }
 
     /// The bot under test itself ([`BOT_USER_ID`]).

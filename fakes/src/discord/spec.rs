@@ -135,7 +135,10 @@ fn normalise(kind: Body, body: &Value) -> Value {
     let mut body = body.clone();
     if let (Body::CommandsOverwrite, Some(commands)) = (kind, body.as_array_mut()) {
         for command in commands {
-            let permissions = command.get("default_member_permissions").and_then(Value::as_str).and_then(|p| p.parse::<u64>().ok());
+            let permissions = command
+                .get("default_member_permissions")
+                .and_then(Value::as_str)
+                .and_then(|p| p.parse::<u64>().ok());
             if let Some(permissions) = permissions {
                 command["default_member_permissions"] = permissions.into();
             }

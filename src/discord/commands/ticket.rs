@@ -1,6 +1,9 @@
 //! `/ticket id:<reference|uuid|link> [private:<bool>]`: one ticket's card on demand.
 
-use serenity::all::{CommandDataOptionValue, CommandInteraction, CommandOptionType, CreateCommand, CreateCommandOption};
+use serenity::all::{
+    CommandDataOptionValue, CommandInteraction, CommandOptionType, CreateCommand,
+    CreateCommandOption,
+};
 
 use crate::bot::TicketAnswer;
 use crate::discord::render::{escape_markdown, truncate};
@@ -19,11 +22,19 @@ pub fn register() -> CreateCommand {
     CreateCommand::new(NAME)
         .description("Show a Xalantis ticket")
         .add_option(
-            CreateCommandOption::new(CommandOptionType::String, ID_OPTION, "Reference (VEN1-000079), UUID or link")
-                .required(true)
-                .max_length(500),
+            CreateCommandOption::new(
+                CommandOptionType::String,
+                ID_OPTION,
+                "Reference (VEN1-000079), UUID or link",
+            )
+            .required(true)
+            .max_length(500),
         )
-        .add_option(CreateCommandOption::new(CommandOptionType::Boolean, PRIVATE_OPTION, "Only you see the answer"))
+        .add_option(CreateCommandOption::new(
+            CommandOptionType::Boolean,
+            PRIVATE_OPTION,
+            "Only you see the answer",
+        ))
 }
 
 /// The options of one invocation.
@@ -37,11 +48,16 @@ pub struct Invocation {
 
 /// Reads the options of a `/ticket` interaction.
 pub fn invocation(command: &CommandInteraction) -> Invocation {
-    let mut invocation = Invocation { id: String::new(), private: false };
+    let mut invocation = Invocation {
+        id: String::new(),
+        private: false,
+    };
     for option in &command.data.options {
         match (option.name.as_str(), &option.value) {
             (ID_OPTION, CommandDataOptionValue::String(id)) => invocation.id.clone_from(id),
-            (PRIVATE_OPTION, CommandDataOptionValue::Boolean(private)) => invocation.private = *private,
+            (PRIVATE_OPTION, CommandDataOptionValue::Boolean(private)) => {
+                invocation.private = *private;
+            }
             _ => {}
         }
     }

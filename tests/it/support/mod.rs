@@ -45,7 +45,11 @@ pub async fn spawn_bot(extra: &[(&str, &str)]) -> TestBot {
 }
 
 /// Starts the bot against given fakes.
-pub async fn spawn_bot_on(discord: FakeDiscord, xalantis: FakeXalantis, extra: &[(&str, &str)]) -> TestBot {
+pub async fn spawn_bot_on(
+    discord: FakeDiscord,
+    xalantis: FakeXalantis,
+    extra: &[(&str, &str)],
+) -> TestBot {
     let mut vars: HashMap<String, String> = [
         ("DISCORD_TOKEN", DISCORD_TOKEN.to_owned()),
         ("XALANTIS_API_TOKEN", XALANTIS_TOKEN.to_owned()),
@@ -55,21 +59,45 @@ pub async fn spawn_bot_on(discord: FakeDiscord, xalantis: FakeXalantis, extra: &
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
     .collect();
-    vars.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
-    let database = (!vars.contains_key("DATABASE_PATH")).then(|| tempfile::tempdir().expect("a temporary directory"));
+    vars.extend(
+        extra
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
+    let database = (!vars.contains_key("DATABASE_PATH"))
+        .then(|| tempfile::tempdir().expect("a temporary directory"));
     if let Some(dir) = &database {
-        vars.insert("DATABASE_PATH".to_owned(), dir.path().join("xalantis-bot.db").display().to_string());
+        vars.insert(
+            "DATABASE_PATH".to_owned(),
+            dir.path().join("xalantis-bot.db").display().to_string(),
+        );
     }
     let config = Config::from_vars(&vars, Purpose::Run).expect("test configuration is valid");
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(xalantis_bot::app::run(config, async {
         let _ = stopped.await;
     }));
-    discord.wait_ready(WAIT).await.expect("the bot connects to the fake Discord");
-    discord.wait_for(|d| !d.commands(None).is_empty() || !d.requests_to("PUT", "/api/v10/applications").is_empty(), WAIT)
+    discord
+        .wait_ready(WAIT)
+        .await
+        .expect("the bot connects to the fake Discord");
+    discord
+        .wait_for(
+            |d| {
+                !d.commands(None).is_empty()
+                    || !d.requests_to("PUT", "/api/v10/applications").is_empty()
+            },
+            WAIT,
+        )
         .await
         .expect("the bot registers /ticket");
-    TestBot { discord, xalantis, stop: Some(stop), task, _database: database }
+    TestBot {
+        discord,
+        xalantis,
+        stop: Some(stop),
+        task,
+        _database: database,
+    }
 }
 
 impl TestBot {
@@ -80,30 +108,49 @@ impl TestBot {
 
     /// Waits for the bot's reply to message `source` and returns the request body.
     pub async fn reply_to(&self, source: u64) -> Value {
-        let request = self.discord.wait_for_request(|r| is_reply_to(r, source), WAIT).await;
-        request.unwrap_or_else(|e| panic!("no reply to message {source}: {e}")).body.expect("a JSON body")
+        let request = self
+            .discord
+            .wait_for_request(|r| is_reply_to(r, source), WAIT)
+            .await;
+        request
+            .unwrap_or_else(|e| panic!("no reply to message {source}: {e}"))
+            .body
+            .expect("a JSON body")
     }
 
     /// Every reply the bot sent to message `source` so far.
     pub fn replies_to(&self, source: u64) -> Vec<RecordedRequest> {
-        self.discord.requests().into_iter().filter(|r| is_reply_to(r, source)).collect()
+        self.discord
+            .requests()
+            .into_iter()
+            .filter(|r| is_reply_to(r, source))
+            .collect()
     }
 
     /// Every message-sending request the bot made.
     pub fn posted(&self) -> Vec<RecordedRequest> {
-        self.discord.requests().into_iter().filter(|r| r.method == "POST" && r.path.ends_with("/messages")).collect()
+        self.discord
+            .requests()
+            .into_iter()
+            .filter(|r| r.method == "POST" && r.path.ends_with("/messages"))
+            .collect()
     }
 
     /// Stops the bot and hands back its fakes, to start another bot on them (a restart).
     pub async fn restart_fakes(mut self) -> (FakeDiscord, FakeXalantis) {
         self.shutdown().await.expect("the bot stops cleanly");
-        let TestBot { discord, xalantis, .. } = self;
+        let TestBot {
+            discord, xalantis, ..
+        } = self;
         (discord, xalantis)
     }
 
     /// Waits for the bot to stop by itself and returns what `run` returned.
     pub async fn exit(&mut self) -> anyhow::Result<()> {
-        tokio::time::timeout(WAIT, &mut self.task).await.expect("the bot stops").expect("the bot task ends")
+        tokio::time::timeout(WAIT, &mut self.task)
+            .await
+            .expect("the bot stops")
+            .expect("the bot task ends")
     }
 
     /// Stops the bot as SIGTERM would and returns what `run` returned.
@@ -111,14 +158,20 @@ impl TestBot {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        tokio::time::timeout(WAIT, &mut self.task).await.expect("the bot stops").expect("the bot task ends")
+        tokio::time::timeout(WAIT, &mut self.task)
+            .await
+            .expect("the bot stops")
+            .expect("the bot task ends")
     }
 }
 
 fn is_reply_to(request: &RecordedRequest, source: u64) -> bool {
     request.method == "POST"
         && request.path.ends_with("/messages")
-        && request.body.as_ref().is_some_and(|b| same_id(&b["message_reference"]["message_id"], source))
+        && request
+            .body
+            .as_ref()
+            .is_some_and(|b| same_id(&b["message_reference"]["message_id"], source))
 }
 
 /// Whether a JSON snowflake (string or number) is `id`.
@@ -128,7 +181,10 @@ pub fn same_id(value: &Value, id: u64) -> bool {
 
 /// The values of the named fields of the first embed of a message body.
 pub fn field(body: &Value, embed: usize, name: &str) -> String {
-    let fields = body["embeds"][embed]["fields"].as_array().cloned().unwrap_or_default();
+    let fields = body["embeds"][embed]["fields"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     fields
         .iter()
         .find(|f| f["name"] == name)
@@ -169,11 +225,21 @@ pub struct SlackTestBot {
 pub async fn spawn_slack_bot(extra: &[(&str, &str)]) -> SlackTestBot {
     let xalantis = FakeXalantis::start().await;
     xalantis.insert_example_ticket();
-    spawn_slack_bot_on(xalantis_fakes::slack::FakeSlack::start().await, xalantis, SlackTransport::SocketMode, extra).await
+    spawn_slack_bot_on(
+        xalantis_fakes::slack::FakeSlack::start().await,
+        xalantis,
+        SlackTransport::SocketMode,
+        extra,
+    )
+    .await
 }
 
 /// The configuration variables of a Slack-only bot against `slack` and `xalantis`.
-pub fn slack_vars(slack: &xalantis_fakes::slack::FakeSlack, xalantis: &FakeXalantis, transport: SlackTransport) -> HashMap<String, String> {
+pub fn slack_vars(
+    slack: &xalantis_fakes::slack::FakeSlack,
+    xalantis: &FakeXalantis,
+    transport: SlackTransport,
+) -> HashMap<String, String> {
     let mut vars: HashMap<String, String> = [
         ("SLACK_BOT_TOKEN", SLACK_BOT_TOKEN.to_owned()),
         ("SLACK_API_URL", slack.base_url()),
@@ -187,7 +253,11 @@ pub fn slack_vars(slack: &xalantis_fakes::slack::FakeSlack, xalantis: &FakeXalan
         SlackTransport::SocketMode => [("SLACK_APP_TOKEN", SLACK_APP_TOKEN)],
         SlackTransport::Http => [("SLACK_SIGNING_SECRET", SLACK_SIGNING_SECRET)],
     };
-    vars.extend(transport_vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+    vars.extend(
+        transport_vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
     if transport == SlackTransport::Http {
         vars.insert("HTTP_BIND".to_owned(), "127.0.0.1:0".to_owned());
     }
@@ -202,10 +272,18 @@ pub async fn spawn_slack_bot_on(
     extra: &[(&str, &str)],
 ) -> SlackTestBot {
     let mut vars = slack_vars(&slack, &xalantis, transport);
-    vars.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+    vars.extend(
+        extra
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
     let config = Config::from_vars(&vars, Purpose::Run).expect("test configuration is valid");
     let listener = match transport {
-        SlackTransport::Http => Some(tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0")),
+        SlackTransport::Http => Some(
+            tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind 127.0.0.1:0"),
+        ),
         SlackTransport::SocketMode => None,
     };
     let http = listener.as_ref().and_then(|l| l.local_addr().ok());
@@ -218,26 +296,56 @@ pub async fn spawn_slack_bot_on(
     }));
     let ready = match transport {
         SlackTransport::SocketMode => slack.wait_connected(1, WAIT).await,
-        SlackTransport::Http => slack.wait_for(|s| !s.calls("auth.test").is_empty(), WAIT).await,
+        SlackTransport::Http => {
+            slack
+                .wait_for(|s| !s.calls("auth.test").is_empty(), WAIT)
+                .await
+        }
     };
     if let Err(timeout) = ready {
-        let exited = if task.is_finished() { format!("{:?}", task.await) } else { "still running".to_owned() };
-        panic!("the Slack bot did not start ({timeout}); bot: {exited}; requests: {:#?}; violations: {:#?}", slack.requests(), slack.violations());
+        let exited = if task.is_finished() {
+            format!("{:?}", task.await)
+        } else {
+            "still running".to_owned()
+        };
+        panic!(
+            "the Slack bot did not start ({timeout}); bot: {exited}; requests: {:#?}; violations: {:#?}",
+            slack.requests(),
+            slack.violations()
+        );
     }
-    SlackTestBot { slack, xalantis, http, stop: Some(stop), task }
+    SlackTestBot {
+        slack,
+        xalantis,
+        http,
+        stop: Some(stop),
+        task,
+    }
 }
 
 impl SlackTestBot {
     /// Alice posts `text` in the test channel; returns the message `ts`.
     pub fn say(&self, text: &str) -> String {
-        self.slack.post_message(xalantis_fakes::slack::CHANNEL, xalantis_fakes::slack::ALICE, text)
+        self.slack.post_message(
+            xalantis_fakes::slack::CHANNEL,
+            xalantis_fakes::slack::ALICE,
+            text,
+        )
     }
 
     /// Waits for the bot's card in the thread of message `ts`.
     pub async fn card_for(&self, ts: &str) -> xalantis_fakes::slack::SlackMessage {
         let channel = xalantis_fakes::slack::CHANNEL;
-        let found = self.slack.wait_for(|s| !s.thread(channel, ts).is_empty(), WAIT).await;
-        found.unwrap_or_else(|e| panic!("no card for message {ts}: {e}; requests: {:#?}", self.slack.requests()));
+        let found = self
+            .slack
+            .wait_for(|s| !s.thread(channel, ts).is_empty(), WAIT)
+            .await;
+        found.unwrap_or_else(|e| {
+            panic!(
+                "no card for message {ts}: {e}; requests: {:#?}",
+                self.slack.requests()
+            )
+        });
         self.slack.thread(channel, ts).remove(0)
     }
 
@@ -246,7 +354,10 @@ impl SlackTestBot {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        tokio::time::timeout(WAIT, &mut self.task).await.expect("the bot stops").expect("the bot task ends")
+        tokio::time::timeout(WAIT, &mut self.task)
+            .await
+            .expect("the bot stops")
+            .expect("the bot task ends")
     }
 }
 
