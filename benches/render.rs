@@ -45,10 +45,10 @@ fn build(c: &mut Criterion) {
     let options = CardOptions::default();
     let now = OffsetDateTime::now_utc();
     c.bench_function("ticket/parse", |b| {
-        b.iter(|| black_box(Ticket::from_response(black_box(&body))))
+        b.iter(|| black_box(Ticket::from_response(black_box(&body))));
     });
     c.bench_function("card/build", |b| {
-        b.iter(|| black_box(ticket_card(black_box(&ticket), &options, now)))
+        b.iter(|| black_box(ticket_card(black_box(&ticket), &options, now)));
     });
 }
 

@@ -314,9 +314,11 @@ impl<'a> Reader<'a> {
         };
         let link_template = self.get("TICKET_URL_TEMPLATE").map(str::to_owned);
         if let Some(t) = &link_template
-            && !t.contains("{uuid}") && !t.contains("{reference}") {
-                self.problem("TICKET_URL_TEMPLATE must contain {uuid} or {reference}");
-            }
+            && !t.contains("{uuid}")
+            && !t.contains("{reference}")
+        {
+            self.problem("TICKET_URL_TEMPLATE must contain {uuid} or {reference}");
+        }
         CardOptions {
             web_url,
             link_template,

@@ -21,7 +21,7 @@ struct Cli {
 enum Command {
     /// Run the bot on every configured platform (the default).
     Run,
-    /// Type chat text and see the cards the bot would post. Without XALANTIS_API_TOKEN it
+    /// Type chat text and see the cards the bot would post. Without `XALANTIS_API_TOKEN` it
     /// serves bundled sample tickets, so it works with nothing configured.
     Console {
         /// Print the raw platform payloads (JSON) instead of the terminal rendering.

@@ -30,6 +30,8 @@ use super::replies::snowflake;
 const CHILD_VAR: &str = "LOADGEN_CHILD";
 /// The gateway URL for the `null` consumer.
 const GATEWAY_VAR: &str = "LOADGEN_GATEWAY_URL";
+/// Set (e.g. `--env LOADGEN_TASKS=1`): the bot child logs its runtime's task counts.
+const TASKS_VAR: &str = "LOADGEN_TASKS";
 
 /// Who reads the events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -75,7 +77,24 @@ pub fn run_child_if_asked() -> Option<ExitCode> {
 async fn run_bot() -> anyhow::Result<()> {
     let config = Config::from_env(Purpose::Run)?;
     xalantis_bot::telemetry::init(config.log_format);
+    if std::env::var_os(TASKS_VAR).is_some() {
+        tokio::spawn(report_tasks());
+    }
     xalantis_bot::app::run(config, xalantis_bot::app::shutdown_signal()).await
+}
+
+/// Every 100 ms, the runtime's live tasks and global queue on standard error (`LOADGEN_TASKS`,
+/// a diagnosis aid: do handler tasks pile up?).
+async fn report_tasks() {
+    let metrics = tokio::runtime::Handle::current().metrics();
+    loop {
+        eprintln!(
+            "loadgen-tasks alive={} global_queue={}",
+            metrics.num_alive_tasks(),
+            metrics.global_queue_depth()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// serenity with the bot's intents and HTTP client, answering only the sentinel.
@@ -115,10 +134,10 @@ async fn run_null() -> anyhow::Result<()> {
     socket.send(identify.to_string().into()).await?;
     let http = reqwest::Client::new();
     while let Some(frame) = socket.next().await {
-        if let tokio_tungstenite::tungstenite::Message::Text(text) = frame? {
-            if text.as_str().contains(SENTINEL) {
-                answer_sentinel(&http, &rest, text.as_str()).await?;
-            }
+        if let tokio_tungstenite::tungstenite::Message::Text(text) = frame?
+            && text.as_str().contains(SENTINEL)
+        {
+            answer_sentinel(&http, &rest, text.as_str()).await?;
         }
     }
     Ok(())

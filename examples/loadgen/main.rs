@@ -17,6 +17,14 @@
 //! target/release/examples/loadgen --consumer serenity-null   # serenity doing nothing per event
 //! ```
 
+// A report of measured figures: counts become f64 for rates and percentiles, precision beyond
+// 2^52 events is not a concern, and sub-millisecond casts back to integers are deliberate.
+#![allow(
+    clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss
+)]
+
 mod consumer;
 mod corpus;
 mod procfs;

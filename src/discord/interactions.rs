@@ -112,7 +112,10 @@ impl Shared {
             .await?;
         let ids = tickets_in_embeds(self.bot.detector(), &click.message.embeds);
         let wanted = ids.len();
-        let effective = self.effective(click.guild_id.map(serenity::all::GuildId::get), click.channel_id.get());
+        let effective = self.effective(
+            click.guild_id.map(serenity::all::GuildId::get),
+            click.channel_id.get(),
+        );
         let mentions: Vec<_> = ids
             .into_iter()
             .map(|id| crate::detect::Mention {
@@ -199,15 +202,16 @@ impl Shared {
             .await?;
         click.message.delete(http).await?;
         if let Some(source) = self.bindings.source_of(click.message.id.get())
-            && let Some(binding) = self.bindings.get(source) {
-                self.bindings.bind(
-                    source,
-                    Binding {
-                        reply_id: None,
-                        ..binding
-                    },
-                );
-            }
+            && let Some(binding) = self.bindings.get(source)
+        {
+            self.bindings.bind(
+                source,
+                Binding {
+                    reply_id: None,
+                    ..binding
+                },
+            );
+        }
         Ok(())
     }
 }

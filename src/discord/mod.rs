@@ -106,7 +106,9 @@ async fn run_until_stopped(
         result = &mut client => return result.map_err(explain),
         _ = stopped => {}
     }
-    if let Ok(result) = tokio::time::timeout(SHUTDOWN_GRACE, client).await { result.map_err(explain) } else {
+    if let Ok(result) = tokio::time::timeout(SHUTDOWN_GRACE, client).await {
+        result.map_err(explain)
+    } else {
         tracing::warn!("the Discord client did not stop in time; leaving anyway");
         Ok(())
     }

@@ -506,7 +506,7 @@ async fn references_with_unknown_prefixes_cost_no_api_call() {
     let learned = |x: &FakeXalantis| x.calls().iter().any(|c| c.param("per_page") == Some("100"));
     tokio::time::timeout(WAIT, async {
         while !learned(&bot.xalantis) {
-            tokio::time::sleep(Duration::from_millis(20)).await
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
     })
     .await
@@ -534,7 +534,7 @@ async fn references_with_unknown_prefixes_cost_no_api_call() {
 async fn pinned_prefixes_replace_learning() {
     let bot = spawn_bot(&[("TICKET_PREFIXES", "TCK")]).await;
     let ignored = bot.say("VEN1-000079");
-    let answered = bot.say(&format!("{EXAMPLE_UUID}"));
+    let answered = bot.say(EXAMPLE_UUID);
     bot.reply_to(answered).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(bot.replies_to(ignored).is_empty());

@@ -33,8 +33,10 @@ fn button<'a>(message: &'a Value, prefix: &str) -> &'a str {
                 .filter(|id| id.starts_with(prefix))
                 .map(str::to_owned)
         })
-        .map(|id| &*Box::leak(id.into_boxed_str()))
-        .unwrap_or_else(|| panic!("no {prefix} button in {message:#}"))
+        .map_or_else(
+            || panic!("no {prefix} button in {message:#}"),
+            |id| &*Box::leak(id.into_boxed_str()),
+        )
 }
 
 async fn settle() {

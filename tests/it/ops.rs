@@ -274,7 +274,7 @@ fn env_example_lists_every_variable_the_configuration_reads() {
     let config = std::fs::read_to_string(format!("{root}/src/config.rs")).expect("src/config.rs");
     let example = std::fs::read_to_string(format!("{root}/.env.example")).expect(".env.example");
     let read =
-        Regex::new(r#"self\.\w+(?:::<[^>]*>)?\(\s*"([A-Z][A-Z0-9_]+)""#).expect("a valid regex");
+        Regex::new(r#"self\s*\.\w+(?:::<[^>]*>)?\(\s*"([A-Z][A-Z0-9_]+)""#).expect("a valid regex");
     let read: BTreeSet<&str> = read
         .captures_iter(&config)
         .map(|c| c.get(1).expect("a name").as_str())
