@@ -183,15 +183,20 @@ pub struct Launch<'a> {
     pub env: Vec<(String, String)>,
     /// The gateway URL (`null` consumer).
     pub gateway_url: &'a str,
-    /// Its working directory (holds its log; no `.env` there).
+    /// Its working directory (no `.env` there).
     pub dir: &'a Path,
+    /// Where its log goes (its standard output and error).
+    pub log_dir: &'a Path,
 }
 
 /// Starts a consumer child.
 pub fn spawn(launch: &Launch<'_>) -> anyhow::Result<Child> {
-    let log = launch
-        .dir
-        .join(format!("{}.log", launch.consumer.child_name()));
+    let name = format!(
+        "{}-{}.log",
+        launch.consumer.child_name(),
+        std::process::id()
+    );
+    let log = launch.log_dir.join(name);
     let program = match (launch.consumer, launch.bot_bin) {
         (Consumer::Bot, Some(binary)) => binary.to_path_buf(),
         _ => std::env::current_exe().context("cannot find this program")?,

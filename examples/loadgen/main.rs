@@ -89,6 +89,9 @@ pub struct Args {
     /// Seed of the generated chat.
     #[arg(long, default_value_t = 42)]
     seed: u64,
+    /// Keep the consumer's log (its standard error) in this directory instead of a temporary one.
+    #[arg(long)]
+    log_dir: Option<PathBuf>,
     /// Also print each run and the medians as JSON lines.
     #[arg(long)]
     json: bool,

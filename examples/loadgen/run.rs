@@ -93,6 +93,7 @@ async fn start(args: &Args, ticks: u64) -> anyhow::Result<Rig> {
         env,
         gateway_url: discord.gateway_url(),
         dir: dir.path(),
+        log_dir: args.log_dir.as_deref().unwrap_or(dir.path()),
     };
     let child = consumer::spawn(&launch)?;
     let metrics_url = (args.consumer != Consumer::Null)

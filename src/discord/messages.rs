@@ -13,6 +13,7 @@ use super::reply::{card_message, no_pings};
 use super::retry::with_retry;
 use super::shared::Shared;
 use crate::card::Card;
+use crate::detect::Mention;
 use crate::lookup::Freshness;
 use crate::settings::Effective;
 use crate::telemetry::metrics::{Platform, ReplyKind};
@@ -39,6 +40,7 @@ struct Plan {
 impl Shared {
     /// A new message (any author; only humans get answers).
     pub async fn on_message(&self, http: &Http, msg: &Message) {
+        self.backlog.count_handled();
         self.cooldowns.note_message(msg.channel_id.get());
         if msg.author.bot || msg.webhook_id.is_some() {
             return;
@@ -57,6 +59,12 @@ impl Shared {
         if mentions.is_empty() || !self.answers_in(source.guild_id, source.channel_id) {
             return;
         }
+        // Boxed: the lookup and reply future is a few KiB, and serenity boxes every handler
+        // call's future; so most messages, which name no ticket, allocate only a small one.
+        Box::pin(self.answer_mentions(http, source, mentions)).await;
+    }
+
+    async fn answer_mentions(&self, http: &Http, source: Source, mentions: Vec<Mention>) {
         let effective = self.effective(source.guild_id, source.channel_id);
         if !effective.passive {
             return;

@@ -5,6 +5,7 @@
 //! a fake Discord by setting `DISCORD_PROXY_URL`.
 
 pub mod admission;
+pub mod backlog;
 pub mod bindings;
 pub mod commands;
 pub mod cooldown;
@@ -71,6 +72,11 @@ pub async fn run(
         .event_handler(handler)
         .await
         .context("could not build the Discord client")?;
+    let backpressure = tokio::spawn(backlog::keep_reader_bounded(
+        Arc::clone(&client.shard_manager),
+        Arc::clone(&shared.backlog),
+        Arc::clone(&gate),
+    ));
     let live = config.live_refresh.map(|every| {
         tokio::spawn(live::keep_cards_live(
             shared,
@@ -89,6 +95,7 @@ pub async fn run(
         let _ = stopped_tx.send(());
     });
     let result = run_until_stopped(client.start(), stopped_rx).await;
+    backpressure.abort();
     if let Some(live) = live {
         live.abort();
     }

@@ -12,6 +12,8 @@
 //! anywhere gets a fault the client recovers from by retrying (503, 502, a reset, a 1 s 429).
 //! Messages: 40 % chatter, 40 % one healthy mention, 10 % healthy and faulty mentions, 10 % only
 //! faulty ones. The fakes run in this process, so the bot's RSS is read from `/proc/<pid>/status`.
+//! `SOAK_CACHE_TTL` (60, the default `CACHE_TTL_SECS`) set low makes far more lookups reach the
+//! faulty Xalantis; `SOAK_FAULTS=0` runs without faults.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -144,7 +146,12 @@ impl Drop for Bot {
     }
 }
 
-fn start_bot(dir: &std::path::Path, discord: &FakeDiscord, xalantis: &FakeXalantis) -> Bot {
+fn start_bot(
+    dir: &std::path::Path,
+    discord: &FakeDiscord,
+    xalantis: &FakeXalantis,
+    http: &str,
+) -> Bot {
     let log = File::create(dir.join("bot.log")).expect("a log file");
     let child = Command::new(env!("CARGO_BIN_EXE_xalantis-bot"))
         .arg("run")
@@ -156,12 +163,14 @@ fn start_bot(dir: &std::path::Path, discord: &FakeDiscord, xalantis: &FakeXalant
             ("DISCORD_PROXY_URL", discord.base_url()),
             ("XALANTIS_API_URL", &xalantis.base_url()),
             ("XALANTIS_TIMEOUT_SECS", "1"),
-            ("CACHE_TTL_SECS", "2"),
+            ("CACHE_TTL_SECS", &setting("SOAK_CACHE_TTL", 60).to_string()),
+            ("HTTP_BIND", http),
             ("COOLDOWN_SECS", "0"),
             ("LIVE_REFRESH_SECS", "0"),
             ("TICKET_PREFIXES", "VEN1"),
             ("DATABASE_PATH", &dir.join("soak.db").to_string_lossy()),
             ("RUST_LOG", "warn"),
+            ("LOG_FORMAT", "json"),
         ])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -184,26 +193,82 @@ fn rss_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
-/// Counts the bot's successful replies per source message, as they arrive.
-fn count_replies(discord: &FakeDiscord) -> Arc<Mutex<HashMap<u64, u32>>> {
-    let replies = Arc::new(Mutex::new(HashMap::new()));
+/// The bot's replies as they arrive: successful ones per source message, failed ones by status.
+#[derive(Default)]
+struct Replies {
+    by_source: HashMap<u64, u32>,
+    failed: HashMap<u16, u32>,
+}
+
+fn count_replies(discord: &FakeDiscord) -> Arc<Mutex<Replies>> {
+    let replies = Arc::new(Mutex::new(Replies::default()));
     let mut feed = discord.request_feed();
     let counts = Arc::clone(&replies);
     tokio::spawn(async move {
         while let Some(request) = feed.recv().await {
-            let is_reply = request.method == "POST"
-                && request.path.ends_with("/messages")
-                && request.status == 200;
+            if request.method != "POST" || !request.path.ends_with("/messages") {
+                continue;
+            }
+            let mut counts = counts.lock().unwrap();
             let source = request
                 .body
                 .as_ref()
                 .and_then(|b| b["message_reference"]["message_id"].as_str()?.parse().ok());
-            if let (true, Some(source)) = (is_reply, source) {
-                *counts.lock().unwrap().entry(source).or_insert(0) += 1;
+            match (request.status, source) {
+                (200, Some(source)) => *counts.by_source.entry(source).or_insert(0) += 1,
+                (status, _) => *counts.failed.entry(status).or_insert(0) += 1,
             }
         }
     });
     replies
+}
+
+/// A free address on 127.0.0.1 for the bot's `/metrics`.
+fn free_address() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    listener.local_addr().expect("an address").to_string()
+}
+
+/// The bot's own counters: lookups, errors, replies, shed events.
+async fn report_metrics(http: &str) {
+    let text = match reqwest::get(format!("http://{http}/metrics")).await {
+        Ok(response) => response.text().await.unwrap_or_default(),
+        Err(error) => format!("unavailable: {error}"),
+    };
+    let wanted = [
+        "events_shed_total",
+        "lookups_total",
+        "errors_total",
+        "replies_total",
+        "cache_",
+    ];
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.starts_with('#') && wanted.iter().any(|w| l.contains(w)))
+        .collect();
+    println!("soak: bot metrics: {lines:#?}");
+}
+
+/// How many lines of each kind the bot logged (JSON lines: level, message, error kind).
+fn report_log(path: &std::path::Path) {
+    let log = std::fs::read_to_string(path).unwrap_or_default();
+    let mut kinds: HashMap<String, usize> = HashMap::new();
+    for line in log.lines() {
+        let entry: Value = serde_json::from_str(line).unwrap_or_default();
+        let fields = &entry["fields"];
+        let kind = format!(
+            "{} {} {}",
+            entry["level"], fields["message"], fields["kind"]
+        );
+        *kinds.entry(kind).or_insert(0) += 1;
+    }
+    let mut kinds: Vec<_> = kinds.into_iter().collect();
+    kinds.sort_by_key(|k| std::cmp::Reverse(k.1));
+    println!(
+        "soak: bot log, {} lines; most frequent: {:?}",
+        log.lines().count(),
+        &kinds[..kinds.len().min(8)]
+    );
 }
 
 /// What the soak sent and saw.
@@ -211,6 +276,8 @@ fn count_replies(discord: &FakeDiscord) -> Arc<Mutex<HashMap<u64, u32>>> {
 struct Tally {
     /// Every message dispatched, and whether it names a healthy ticket.
     answerable: HashMap<u64, bool>,
+    /// The text of every message, to show what a missed one said.
+    texts: HashMap<u64, String>,
     dispatched: u64,
     faults: u64,
     sending: Duration,
@@ -236,6 +303,7 @@ async fn drive(
                 let id = discord.next_id();
                 let (text, healthy) = message(&mut rng);
                 tally.answerable.insert(id, healthy);
+                tally.texts.insert(id, text.clone());
                 message_create(id, &text).to_string()
             })
             .collect();
@@ -252,6 +320,9 @@ async fn drive(
 
 /// Every 100 ms a fault on a faulty ticket; every 5 s one a retry gets past, anywhere.
 fn inject_faults(xalantis: &FakeXalantis, rng: &mut Lcg, step: u64, injected: &mut u64) {
+    if setting("SOAK_FAULTS", 1) == 0 {
+        return;
+    }
     if step.is_multiple_of(10) {
         let (fault, times) = ticket_fault(rng);
         xalantis.inject_on(&uuid(HEALTHY + 1 + rng.below(FAULTY)), fault, times);
@@ -264,7 +335,7 @@ fn inject_faults(xalantis: &FakeXalantis, rng: &mut Lcg, step: u64, injected: &m
 }
 
 /// Waits (20 s at most) until every answerable message has a reply, then 2 s more for strays.
-async fn drain(tally: &Tally, replies: &Mutex<HashMap<u64, u32>>) {
+async fn drain(tally: &Tally, replies: &Mutex<Replies>) {
     let must_answer = tally
         .answerable
         .values()
@@ -273,7 +344,7 @@ async fn drain(tally: &Tally, replies: &Mutex<HashMap<u64, u32>>) {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let answered = {
-            let replies = replies.lock().unwrap();
+            let replies = &replies.lock().unwrap().by_source;
             tally
                 .answerable
                 .iter()
@@ -371,7 +442,8 @@ async fn soak_every_answerable_mention_is_answered_once_and_memory_stays_flat() 
     })
     .await;
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let mut bot = start_bot(dir.path(), &discord, &xalantis);
+    let http = free_address();
+    let mut bot = start_bot(dir.path(), &discord, &xalantis, &http);
     discord.wait_ready(WAIT).await.expect("the bot connects");
     discord
         .wait_for(|d| !d.commands(None).is_empty(), WAIT)
@@ -384,8 +456,30 @@ async fn soak_every_answerable_mention_is_answered_once_and_memory_stays_flat() 
     xalantis.clear_faults();
     drain(&tally, &replies).await;
     tally.rss.push((plan.0 + 2, rss_kib(bot.0.id())));
-    let outcome = outcome(&tally, &replies.lock().unwrap());
+    let outcome = outcome(&tally, &replies.lock().unwrap().by_source);
     report(plan.2, &tally, &outcome, xalantis.call_count());
+    println!(
+        "soak: failed replies by status: {:?}",
+        replies.lock().unwrap().failed
+    );
+    report_metrics(&http).await;
+    report_log(&dir.path().join("bot.log"));
+    let missed_texts: Vec<&String> = outcome
+        .missed
+        .iter()
+        .take(8)
+        .filter_map(|id| tally.texts.get(id))
+        .collect();
+    println!("soak: some missed messages: {missed_texts:#?}");
+    let kept = std::env::temp_dir().join("xalantis-soak-bot.log");
+    let _ = std::fs::copy(dir.path().join("bot.log"), &kept);
+    println!(
+        "soak: gateway connections {}, resumes {}, events still queued {}; bot log kept in {}",
+        discord.connection_count(),
+        discord.resume_count(),
+        discord.queued_events(),
+        kept.display()
+    );
     assert!(
         matches!(bot.0.try_wait(), Ok(None)),
         "the bot exited; see its log"
