@@ -1,13 +1,15 @@
 //! Slash commands and buttons: `/ticket`, `/ticket-settings`, Refresh, Details and Delete.
-//! Every answer carries `allowed_mentions` with nothing allowed; problems are ephemeral.
+//! Every answer carries `allowed_mentions` with nothing allowed; problems are ephemeral. The
+//! first answer to an interaction is sent again after a 429 (`first_answer`).
 
 use std::time::Duration;
 
 use serenity::all::{
     CommandInteraction, ComponentInteraction, CreateInteractionResponse,
     CreateInteractionResponseFollowup, CreateInteractionResponseMessage, EditInteractionResponse,
-    Http, Interaction, Permissions,
+    Http, Interaction, InteractionId, Permissions,
 };
+use serenity::builder::Builder;
 
 use super::bindings::Binding;
 use super::commands::{settings, ticket};
@@ -17,6 +19,7 @@ use super::reply::{
     DELETE_PREFIX, DETAILS_ID, REFRESH_ID, card_message, delete_owner, no_pings, owner_in,
     tickets_in_embeds,
 };
+use super::retry::{INTERACTION_POLICY, with_policy};
 use super::shared::Shared;
 use crate::bot::TicketAnswer;
 use crate::lookup::Freshness;
@@ -107,9 +110,8 @@ impl Shared {
     }
 
     async fn on_refresh(&self, http: &Http, click: &ComponentInteraction) -> serenity::Result<()> {
-        click
-            .create_response(http, CreateInteractionResponse::Acknowledge)
-            .await?;
+        let ack = CreateInteractionResponse::Acknowledge;
+        first_answer(http, click.id, &click.token, ack).await?;
         let ids = tickets_in_embeds(self.bot.detector(), &click.message.embeds);
         let wanted = ids.len();
         let effective = self.effective(
@@ -166,9 +168,8 @@ impl Shared {
 
     async fn on_details(&self, http: &Http, click: &ComponentInteraction) -> serenity::Result<()> {
         let defer = CreateInteractionResponseMessage::new().ephemeral(true);
-        click
-            .create_response(http, CreateInteractionResponse::Defer(defer))
-            .await?;
+        let defer = CreateInteractionResponse::Defer(defer);
+        first_answer(http, click.id, &click.token, defer).await?;
         let ids = tickets_in_embeds(self.bot.detector(), &click.message.embeds);
         let details = self.bot.details_for_ids(ids).await;
         let edit = if details.is_empty() {
@@ -197,9 +198,8 @@ impl Shared {
             let text = "Only the person who asked for this card, or members who can manage messages, can remove it.";
             return ephemeral(http, click.id, &click.token, text).await;
         }
-        click
-            .create_response(http, CreateInteractionResponse::Acknowledge)
-            .await?;
+        let ack = CreateInteractionResponse::Acknowledge;
+        first_answer(http, click.id, &click.token, ack).await?;
         click.message.delete(http).await?;
         if let Some(source) = self.bindings.source_of(click.message.id.get())
             && let Some(binding) = self.bindings.get(source)
@@ -216,10 +216,25 @@ impl Shared {
     }
 }
 
+/// Sends the first answer to interaction `id` (its callback): again after a 429, within
+/// [`INTERACTION_POLICY`], and never after a 5xx, so Discord never gets two answers to one
+/// interaction. The last error once the budget is spent; the caller logs it.
+async fn first_answer(
+    http: &Http,
+    id: InteractionId,
+    token: &str,
+    response: CreateInteractionResponse,
+) -> serenity::Result<()> {
+    with_policy(&INTERACTION_POLICY, || {
+        response.clone().execute(http, (id, token))
+    })
+    .await
+}
+
 /// Answers an interaction with an ephemeral text.
 async fn ephemeral(
     http: &Http,
-    id: serenity::all::InteractionId,
+    id: InteractionId,
     token: &str,
     text: &str,
 ) -> serenity::Result<()> {
@@ -227,13 +242,7 @@ async fn ephemeral(
         .content(text)
         .ephemeral(true)
         .allowed_mentions(no_pings());
-    http.create_interaction_response(
-        id,
-        token,
-        &CreateInteractionResponse::Message(message),
-        Vec::new(),
-    )
-    .await
+    first_answer(http, id, token, CreateInteractionResponse::Message(message)).await
 }
 
 /// The interaction response for an answer ready within Discord's 3 seconds.
@@ -256,7 +265,7 @@ async fn respond_now(
             .ephemeral(true),
     };
     let response = CreateInteractionResponse::Message(message.allowed_mentions(no_pings()));
-    command.create_response(http, response).await
+    first_answer(http, command.id, &command.token, response).await
 }
 
 /// Defers, then completes the answer. A problem after a public defer replaces the public
@@ -269,9 +278,8 @@ async fn respond_deferred(
 ) -> serenity::Result<()> {
     let private = owner.is_none();
     let defer = CreateInteractionResponseMessage::new().ephemeral(private);
-    command
-        .create_response(http, CreateInteractionResponse::Defer(defer))
-        .await?;
+    let defer = CreateInteractionResponse::Defer(defer);
+    first_answer(http, command.id, &command.token, defer).await?;
     let answer = answer.await;
     if let TicketAnswer::Found(card) = &answer {
         let body = card_message(std::slice::from_ref(card.as_ref()), owner, false);

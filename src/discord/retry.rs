@@ -9,7 +9,9 @@
 //! the one-second reset of Discord's global limit and longer than the usual per-route reset.
 //!
 //! Retrying a create after a 5xx may post twice if Discord did create the message; give such
-//! messages a nonce with `enforce_nonce` so Discord drops the duplicate.
+//! messages a nonce with `enforce_nonce` so Discord drops the duplicate. A call that has no such
+//! guard, like an interaction's first answer, uses a policy that retries a 429 only
+//! ([`INTERACTION_POLICY`]).
 //!
 //! ```no_run
 //! # async fn demo(http: &serenity::http::Http, channel: serenity::all::ChannelId) -> serenity::Result<()> {
@@ -31,8 +33,9 @@ pub struct RetryPolicy {
     pub attempts: u32,
     /// Wait after a 429 before the first retry; it doubles for each further one.
     pub rate_limit_wait: Duration,
-    /// Wait after a 5xx before the first retry; it doubles for each further one.
-    pub server_error_wait: Duration,
+    /// Wait after a 5xx before the first retry; it doubles for each further one. `None`: a 5xx
+    /// is returned at once, for calls that must not be sent twice (Discord may have taken it).
+    pub server_error_wait: Option<Duration>,
 }
 
 /// Three attempts; 1 s then 2 s after a 429, 250 ms then 500 ms after a 5xx. A reply is at most
@@ -40,15 +43,21 @@ pub struct RetryPolicy {
 pub const DEFAULT_POLICY: RetryPolicy = RetryPolicy {
     attempts: 3,
     rate_limit_wait: Duration::from_secs(1),
-    server_error_wait: Duration::from_millis(250),
+    server_error_wait: Some(Duration::from_millis(250)),
 };
 
-/// For an interaction's first answer, due within Discord's 3 s: one retry, after 500 ms at most.
-/// (Followups and edits of the answer have 15 minutes: [`DEFAULT_POLICY`].)
+/// For an interaction's first answer (the callback), due within Discord's 3 s: one retry, 500 ms
+/// after a 429, and none after a 5xx.
+///
+/// A 429 means Discord did not take the request, so sending it again cannot answer twice. A 5xx
+/// may come after Discord took the answer; a second callback would then be refused ("Interaction
+/// has already been acknowledged", 40060) and turn a delivered answer into a reported failure,
+/// and the callback has no nonce to make a repeat harmless. So a 5xx is returned at once, as
+/// before. (Followups and edits of the answer have 15 minutes: [`DEFAULT_POLICY`].)
 pub const INTERACTION_POLICY: RetryPolicy = RetryPolicy {
     attempts: 2,
     rate_limit_wait: Duration::from_millis(500),
-    server_error_wait: Duration::from_millis(250),
+    server_error_wait: None,
 };
 
 impl Default for RetryPolicy {
@@ -66,7 +75,7 @@ impl RetryPolicy {
         }
         let first = match status_of(error)? {
             429 => self.rate_limit_wait,
-            500..=599 => self.server_error_wait,
+            500..=599 => self.server_error_wait?,
             _ => return None,
         };
         let doubling = 2_u32.saturating_pow(failed.saturating_sub(1));
@@ -150,7 +159,7 @@ mod tests {
     const FAST: RetryPolicy = RetryPolicy {
         attempts: 3,
         rate_limit_wait: Duration::from_millis(4),
-        server_error_wait: Duration::from_millis(1),
+        server_error_wait: Some(Duration::from_millis(1)),
     };
 
     #[tokio::test]
@@ -192,6 +201,24 @@ mod tests {
             DEFAULT_POLICY.wait_before_retry(&serenity::Error::Other("x"), 1),
             None
         );
+    }
+
+    #[tokio::test]
+    async fn an_interaction_answer_is_retried_once_after_a_429_and_never_after_a_5xx() {
+        let limited = rate_limited().await;
+        let wait = INTERACTION_POLICY.wait_before_retry(&limited, 1);
+        assert_eq!(wait, Some(Duration::from_millis(500)));
+        assert_eq!(INTERACTION_POLICY.wait_before_retry(&limited, 2), None);
+        let deferred_retry = crate::discord::interactions::DEFER_AFTER + wait.unwrap_or_default();
+        assert!(
+            deferred_retry < Duration::from_secs(3),
+            "within Discord's 3 s"
+        );
+        for status in [500, 502, 503, 504] {
+            let error = http_error(status, r#"{"message": "oops", "code": 0}"#).await;
+            let wait = INTERACTION_POLICY.wait_before_retry(&error, 1);
+            assert_eq!(wait, None, "{status}");
+        }
     }
 
     #[tokio::test]

@@ -303,7 +303,7 @@ fn serenity_http(discord: &FakeDiscord) -> serenity::http::Http {
 const FAST_RETRIES: RetryPolicy = RetryPolicy {
     attempts: 3,
     rate_limit_wait: Duration::from_millis(300),
-    server_error_wait: Duration::from_millis(50),
+    server_error_wait: Some(Duration::from_millis(50)),
 };
 
 fn posts(discord: &FakeDiscord) -> Vec<u16> {
@@ -443,8 +443,20 @@ async fn a_reply_failing_with_500_is_still_posted_once() {
     assert_eq!(statuses, [500, 200]);
 }
 
+/// The statuses of the interaction callbacks, once `count` were sent and a while longer than
+/// any retry wait of `INTERACTION_POLICY` passed without another.
+async fn callback_statuses(bot: &TestBot, count: usize) -> Vec<u16> {
+    let sent = |d: &FakeDiscord| d.requests_to("POST", "/api/v10/interactions/").len() >= count;
+    bot.discord
+        .wait_for(sent, WAIT)
+        .await
+        .expect("the bot answers the interaction");
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let callbacks = bot.discord.requests_to("POST", "/api/v10/interactions/");
+    callbacks.iter().map(|r| r.status).collect()
+}
+
 #[tokio::test]
-#[ignore = "until interaction answers go through discord::retry (INTERACTION_POLICY)"]
 async fn a_ticket_answer_rate_limited_once_is_still_delivered() {
     let bot = spawn_bot(&[]).await;
     let limited = fake_discord::Fault::rate_limited(0.3);
@@ -456,9 +468,43 @@ async fn a_ticket_answer_rate_limited_once_is_still_delivered() {
         .wait_for(answered, WAIT)
         .await
         .expect("the answer is sent again");
-    let callbacks = bot.discord.requests_to("POST", "/api/v10/interactions/");
-    let statuses: Vec<u16> = callbacks.iter().map(|r| r.status).collect();
-    assert_eq!(statuses, [429, 204]);
+    assert_eq!(callback_statuses(&bot, 2).await, [429, 204]);
+    assert_eq!(
+        bot.discord.interaction_responses(command).callbacks.len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_ticket_answer_rate_limited_twice_is_given_up_and_the_bot_carries_on() {
+    let bot = spawn_bot(&[]).await;
+    let limited = fake_discord::Fault::rate_limited(0.3).times(2);
+    bot.discord
+        .fail_next_rest("POST", "/api/v10/interactions/", limited);
+    let command = ticket_command(&bot, "VEN1-000079");
+    assert_eq!(callback_statuses(&bot, 2).await, [429, 429], "two attempts");
+    assert!(
+        bot.discord
+            .interaction_responses(command)
+            .callbacks
+            .is_empty()
+    );
+    assert!(bot.is_running());
+}
+
+#[tokio::test]
+async fn a_ticket_answer_failing_with_500_is_not_sent_again() {
+    let bot = spawn_bot(&[]).await;
+    let failed = fake_discord::Fault::status(500);
+    bot.discord
+        .fail_next_rest("POST", "/api/v10/interactions/", failed);
+    ticket_command(&bot, "VEN1-000079");
+    assert_eq!(
+        callback_statuses(&bot, 1).await,
+        [500],
+        "Discord may have taken it"
+    );
+    assert!(bot.is_running());
 }
 
 #[tokio::test]
