@@ -24,7 +24,7 @@
 //! | [`card`] | ticket → platform-neutral card (pure) |
 //! | [`settings`] | per-channel settings: guild defaults and channel overrides over the configuration, in memory |
 //! | [`store`] | SQLite state that survives restarts: bindings, cooldown marks, settings; one writer thread |
-//! | [`discord`] | serenity events → core calls (`handler`, `commands`), cards → embeds (`render`, pure; `reply`), reply bindings |
+//! | [`discord`] | our lean gateway reader (`gateway`) → core calls (`events`, `messages`, `interactions`, `commands`), cards → embeds (`render`, pure; `reply`) sent with serenity's REST client, reply bindings |
 //! | [`slack`] | Slack events (Socket Mode or HTTP Events API) → core calls (`handler`, `unfurl`, `commands`, `interactions`), cards → Block Kit (`render`, pure), signatures (`verify`) |
 
 pub mod app;

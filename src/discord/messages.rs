@@ -2,7 +2,7 @@
 //! are followed. Cooldown and per-channel settings decide how much of each ticket is shown.
 
 use serenity::all::{
-    ChannelId, CreateMessage, EditMessage, Http, Message, MessageId, MessageUpdateEvent, Nonce,
+    ChannelId, CreateMessage, EditMessage, Http, MessageId, MessageUpdateEvent, Nonce,
 };
 
 use super::bindings::{Binding, now_unix};
@@ -38,30 +38,18 @@ struct Plan {
 }
 
 impl Shared {
-    /// A new message (any author; only humans get answers).
-    pub async fn on_message(&self, http: &Http, msg: &Message) {
-        self.backlog.count_handled();
-        self.cooldowns.note_message(msg.channel_id.get());
-        if msg.author.bot || msg.webhook_id.is_some() {
+    /// A new message naming `mentions` (already detected in the gateway reader, which also
+    /// counted it for the cooldown and skipped bots and webhooks).
+    pub async fn answer_message(&self, http: &Http, source: Source, mentions: Vec<Mention>) {
+        if mentions.is_empty() || !self.answers_in(source.guild_id, source.channel_id) {
             return;
         }
-        let source = Source {
-            channel_id: msg.channel_id.get(),
-            message_id: msg.id.get(),
-            guild_id: msg.guild_id.map(serenity::all::GuildId::get),
-            author: msg.author.id.get(),
-        };
-        self.answer_new(http, source, &msg.content).await;
+        self.answer_mentions(http, source, mentions).await;
     }
 
     async fn answer_new(&self, http: &Http, source: Source, content: &str) {
         let mentions = self.bot.mentions(content);
-        if mentions.is_empty() || !self.answers_in(source.guild_id, source.channel_id) {
-            return;
-        }
-        // Boxed: the lookup and reply future is a few KiB, and serenity boxes every handler
-        // call's future; so most messages, which name no ticket, allocate only a small one.
-        Box::pin(self.answer_mentions(http, source, mentions)).await;
+        self.answer_message(http, source, mentions).await;
     }
 
     async fn answer_mentions(&self, http: &Http, source: Source, mentions: Vec<Mention>) {

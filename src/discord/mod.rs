@@ -1,15 +1,17 @@
-//! Discord: serenity events → core calls, core cards → embeds and components.
+//! Discord: gateway events → core calls, core cards → embeds and components.
 //!
-//! [`run`] connects with serenity and answers until `shutdown` resolves; everything it needs
+//! [`run`] reads the gateway with our own lean reader ([`gateway`]; serenity's costs about 44 µs
+//! per event, see BENCHMARKS.md) and answers through serenity's REST client and builders until
+//! `shutdown` resolves; everything it needs
 //! (tokens, the REST proxy base) comes from [`DiscordConfig`], so tests run the real thing against
 //! a fake Discord by setting `DISCORD_PROXY_URL`.
 
 pub mod admission;
-pub mod backlog;
 pub mod bindings;
 pub mod commands;
 pub mod cooldown;
-pub mod handler;
+pub mod events;
+pub mod gateway;
 pub mod interactions;
 pub mod live;
 pub mod messages;
@@ -21,8 +23,7 @@ pub mod shared;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context as _;
-use serenity::all::{ClientBuilder, GatewayIntents, HttpBuilder};
+use serenity::all::{GatewayIntents, HttpBuilder};
 
 use crate::bot::Bot;
 use crate::config::DiscordConfig;
@@ -66,73 +67,52 @@ pub async fn run(
         .health
         .expect(crate::telemetry::metrics::Platform::Discord);
     let gate = Arc::new(Gate::default());
+    let http = Arc::new(http_client(config));
     let shared = Arc::new(shared::Shared::new(bot, config, state));
-    let handler = handler::Handler::new(Arc::clone(&shared), config.guild_id, Arc::clone(&gate));
-    let mut client = ClientBuilder::new_with_http(http_client(config), intents())
-        .event_handler(handler)
-        .await
-        .context("could not build the Discord client")?;
-    let backpressure = tokio::spawn(backlog::keep_reader_bounded(
-        Arc::clone(&client.shard_manager),
-        Arc::clone(&shared.backlog),
+    let events = events::Dispatcher::new(
+        Arc::clone(&shared),
+        Arc::clone(&http),
         Arc::clone(&gate),
-    ));
-    let live = config.live_refresh.map(|every| {
-        tokio::spawn(live::keep_cards_live(
-            shared,
-            Arc::clone(&client.http),
-            every,
-        ))
-    });
-    let shards = Arc::clone(&client.shard_manager);
-    let (stopped_tx, stopped_rx) = tokio::sync::oneshot::channel();
-    tokio::spawn(async move {
+        config.guild_id,
+    );
+    let live = config
+        .live_refresh
+        .map(|every| tokio::spawn(live::keep_cards_live(shared, Arc::clone(&http), every)));
+    let (stopped_tx, stopped_rx) = tokio::sync::oneshot::channel::<()>();
+    let drain = tokio::spawn(async move {
         shutdown.await;
         tracing::info!("shutting down: finishing replies in flight");
         gate.close();
         gate.wait_idle(SHUTDOWN_GRACE).await;
-        shards.shutdown_all().await;
         let _ = stopped_tx.send(());
     });
-    let result = run_until_stopped(client.start(), stopped_rx).await;
-    backpressure.abort();
+    let login = gateway::Login {
+        token: config.token.clone(),
+        intents: intents().bits(),
+    };
+    let stopped = async move {
+        let _ = stopped_rx.await;
+    };
+    let result = gateway::run(&http, &login, &events, std::pin::pin!(stopped)).await;
+    drain.abort();
     if let Some(live) = live {
         live.abort();
     }
-    result
-}
-
-/// Runs the client; once shutdown has closed the shards, waits at most [`SHUTDOWN_GRACE`] more
-/// (serenity can keep retrying a shard that never connected).
-async fn run_until_stopped(
-    client: impl Future<Output = serenity::Result<()>>,
-    stopped: tokio::sync::oneshot::Receiver<()>,
-) -> anyhow::Result<()> {
-    tokio::pin!(client);
-    tokio::select! {
-        result = &mut client => return result.map_err(explain),
-        _ = stopped => {}
-    }
-    if let Ok(result) = tokio::time::timeout(SHUTDOWN_GRACE, client).await {
-        result.map_err(explain)
-    } else {
-        tracing::warn!("the Discord client did not stop in time; leaving anyway");
-        Ok(())
-    }
+    result.map_err(explain)
 }
 
 /// Turns the gateway errors an operator must act on into instructions.
-fn explain(error: serenity::Error) -> anyhow::Error {
-    use serenity::gateway::GatewayError;
-    match error {
-        serenity::Error::Gateway(GatewayError::InvalidAuthentication) => anyhow::anyhow!(
+fn explain(error: gateway::GatewayError) -> anyhow::Error {
+    let gateway::GatewayError::Fatal { code, .. } = &error;
+    match code {
+        4004 => anyhow::anyhow!(
             "Discord rejected DISCORD_TOKEN (gateway close code 4004): copy a fresh token from the \
              developer portal (Bot → Reset Token)"
         ),
-        serenity::Error::Gateway(GatewayError::DisallowedGatewayIntents) => anyhow::anyhow!(
+        4014 => anyhow::anyhow!(
             "Discord refused the Message Content intent (close code 4014): switch it on in the \
              developer portal (Bot → Privileged Gateway Intents → Message Content Intent)"
         ),
-        other => anyhow::Error::new(other).context("the Discord connection failed"),
+        _ => anyhow::Error::new(error).context("the Discord connection failed"),
     }
 }

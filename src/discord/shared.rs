@@ -5,7 +5,6 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use super::admission::{Admission, MAX_MESSAGES_IN_FLIGHT};
-use super::backlog::Backlog;
 use super::bindings::Bindings;
 use super::cooldown::Cooldowns;
 use crate::bot::Bot;
@@ -29,8 +28,6 @@ pub struct Shared {
     pub settings: Arc<Settings>,
     /// Bound on messages being answered at once.
     pub admission: Admission,
-    /// Message events read from the gateway and not yet handled (backpressure on the reader).
-    pub backlog: Arc<Backlog>,
 }
 
 impl Shared {
@@ -54,7 +51,6 @@ impl Shared {
             cooldowns,
             settings: Arc::clone(&state.settings),
             admission,
-            backlog: Arc::default(),
         }
     }
 

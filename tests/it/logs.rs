@@ -267,7 +267,9 @@ async fn no_token_appears_in_trace_logs_or_in_what_the_bot_sends() {
     let run = run_binary("text").await;
     let output = format!("{}{}", run.stdout, run.stderr);
     assert!(
-        output.contains("TRACE") && output.contains("serenity"),
+        output.contains("TRACE")
+            && output.contains("hyper_util")
+            && output.contains("tokio_tungstenite"),
         "library traces are on"
     );
     assert!(output.contains("connected to Discord") && output.contains("Xalantis refused"));

@@ -1,0 +1,296 @@
+//! Gateway events → the bot: the cheap path for the many messages that name no ticket, tasks
+//! for the rest.
+//!
+//! Every MESSAGE_CREATE is read here, inside the gateway's read loop: only the fields the bot
+//! needs are parsed ([`MessageHead`], the text borrowed from the frame where it has no escapes),
+//! the channel's message count moves on for the cooldown, and detection runs. Only a human's
+//! message naming a ticket costs a task (lookup and reply). Interactions, edits and deletes are
+//! parsed into serenity's models and handled in a task each, through the shutdown gate.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use serde::{Deserialize, Deserializer};
+use serde_json::value::RawValue;
+use serenity::all::{ApplicationId, GuildId, Http, Interaction, MessageUpdateEvent};
+
+use super::commands::{settings, ticket};
+use super::gateway::Events;
+use super::messages::Source;
+use super::shared::Shared;
+use crate::gate::{Gate, Pass};
+use crate::telemetry::metrics::Platform;
+
+/// The bot's side of the gateway.
+pub struct Dispatcher {
+    shared: Arc<Shared>,
+    http: Arc<Http>,
+    gate: Arc<Gate>,
+    guild_id: Option<u64>,
+}
+
+impl Dispatcher {
+    /// Events answered through `shared` and `http`, commands registered in `guild_id` (or
+    /// globally), work admitted through `gate`.
+    pub fn new(
+        shared: Arc<Shared>,
+        http: Arc<Http>,
+        gate: Arc<Gate>,
+        guild_id: Option<u64>,
+    ) -> Self {
+        Self {
+            shared,
+            http,
+            gate,
+            guild_id,
+        }
+    }
+
+    /// Runs `work` in a task holding a gate pass (nothing once shutdown started).
+    fn spawn<F, Fut>(&self, work: F)
+    where
+        F: FnOnce(Arc<Shared>, Arc<Http>) -> Fut,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let Some(pass) = self.gate.enter() else {
+            return;
+        };
+        let task = work(Arc::clone(&self.shared), Arc::clone(&self.http));
+        tokio::spawn(run_with_pass(pass, task));
+    }
+
+    /// MESSAGE_CREATE: counted for the cooldown; answered in a task when it names a ticket.
+    fn on_message(&self, d: &RawValue) {
+        let Ok(head) = serde_json::from_str::<MessageHead<'_>>(d.get()) else {
+            tracing::debug!("skipped a MESSAGE_CREATE without the fields the bot reads");
+            return;
+        };
+        self.shared.cooldowns.note_message(head.channel_id.0);
+        if head.author.bot || head.webhook_id.is_some() {
+            return;
+        }
+        let mentions = self.shared.bot.mentions(&head.content);
+        if mentions.is_empty() {
+            return;
+        }
+        let source = Source {
+            channel_id: head.channel_id.0,
+            message_id: head.id.0,
+            guild_id: head.guild_id.map(|g| g.0),
+            author: head.author.id.0,
+        };
+        self.spawn(move |shared, http| async move {
+            shared.answer_message(&http, source, mentions).await;
+        });
+    }
+
+    /// READY: the application id for interaction answers, health, and the slash commands.
+    fn on_ready(&self, d: &RawValue) {
+        match serde_json::from_str::<ReadyInfo>(d.get()) {
+            Ok(ready) => {
+                tracing::info!(user = %ready.user.username, guilds = ready.guilds.len(), "connected to Discord");
+                self.http
+                    .set_application_id(ApplicationId::new(ready.application.id.0));
+            }
+            Err(error) => {
+                tracing::warn!(%error, "READY without the application id; interaction answers may fail");
+            }
+        }
+        self.on_session_started();
+        let guild_id = self.guild_id;
+        self.spawn(move |_, http| async move { register_commands(&http, guild_id).await });
+    }
+
+    /// READY or RESUMED: healthy again, and a reconnection counted.
+    fn on_session_started(&self) {
+        let ops = self.shared.bot.ops();
+        if ops.health.session_started(Platform::Discord) {
+            ops.metrics.gateway_reconnected(Platform::Discord);
+        }
+    }
+}
+
+impl Events for Dispatcher {
+    fn on_dispatch(&self, event: &str, d: &RawValue) {
+        match event {
+            "MESSAGE_CREATE" => self.on_message(d),
+            "MESSAGE_UPDATE" => {
+                if let Some(update) = parse::<MessageUpdateEvent>(event, d) {
+                    self.spawn(move |shared, http| async move {
+                        shared.on_message_update(&http, &update).await;
+                    });
+                }
+            }
+            "MESSAGE_DELETE" => {
+                if let Some(deleted) = parse::<Deleted>(event, d) {
+                    self.spawn(move |shared, http| async move {
+                        shared.delete_card(&http, deleted.id.0).await;
+                    });
+                }
+            }
+            "MESSAGE_DELETE_BULK" => {
+                if let Some(deleted) = parse::<DeletedMany>(event, d) {
+                    self.spawn(move |shared, http| async move {
+                        for id in deleted.ids {
+                            shared.delete_card(&http, id.0).await;
+                        }
+                    });
+                }
+            }
+            "INTERACTION_CREATE" => {
+                if let Some(interaction) = parse::<Interaction>(event, d) {
+                    self.spawn(move |shared, http| async move {
+                        shared.on_interaction(&http, &interaction).await;
+                    });
+                }
+            }
+            "READY" => self.on_ready(d),
+            "RESUMED" => {
+                tracing::info!("resumed the Discord session");
+                self.on_session_started();
+            }
+            _ => {}
+        }
+    }
+
+    fn on_disconnect(&self) {
+        self.shared
+            .bot
+            .ops()
+            .health
+            .set_connected(Platform::Discord, false);
+    }
+}
+
+async fn run_with_pass(pass: Pass, task: impl Future<Output = ()>) {
+    task.await;
+    drop(pass);
+}
+
+/// An event's payload as `T`; a payload that does not fit is logged and skipped.
+fn parse<T: serde::de::DeserializeOwned>(event: &str, d: &RawValue) -> Option<T> {
+    serde_json::from_str(d.get())
+        .inspect_err(
+            |error| tracing::warn!(event, %error, "skipped a gateway event that does not parse"),
+        )
+        .ok()
+}
+
+/// Registers `/ticket` and `/ticket-settings` in `guild` (instant) or globally.
+async fn register_commands(http: &Http, guild: Option<u64>) {
+    let commands = vec![ticket::register(), settings::register()];
+    let result = match guild {
+        Some(guild) => GuildId::new(guild).set_commands(http, commands).await,
+        None => serenity::all::Command::set_global_commands(http, commands).await,
+    };
+    match result {
+        Ok(_) => tracing::info!(?guild, "registered /ticket and /ticket-settings"),
+        Err(error) => tracing::error!(%error, "could not register the slash commands"),
+    }
+}
+
+/// The fields of a MESSAGE_CREATE the bot reads; the rest of the payload is skipped unparsed.
+#[derive(Debug, Deserialize)]
+struct MessageHead<'a> {
+    id: Snowflake,
+    channel_id: Snowflake,
+    #[serde(default)]
+    guild_id: Option<Snowflake>,
+    author: AuthorHead,
+    #[serde(default)]
+    webhook_id: Option<Snowflake>,
+    #[serde(borrow)]
+    content: Cow<'a, str>,
+}
+
+#[derive(Debug, Deserialize)]
+struct AuthorHead {
+    id: Snowflake,
+    #[serde(default)]
+    bot: bool,
+}
+
+#[derive(Debug, Deserialize)]
+struct Deleted {
+    id: Snowflake,
+}
+
+#[derive(Debug, Deserialize)]
+struct DeletedMany {
+    ids: Vec<Snowflake>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ReadyInfo {
+    user: ReadyUser,
+    #[serde(default)]
+    guilds: Vec<serde::de::IgnoredAny>,
+    application: ReadyApplication,
+}
+
+#[derive(Debug, Deserialize)]
+struct ReadyUser {
+    username: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct ReadyApplication {
+    id: Snowflake,
+}
+
+/// A Discord id: a string of digits (or, leniently, a number), never zero.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Snowflake(u64);
+
+impl<'de> Deserialize<'de> for Snowflake {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Snowflake;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a Discord id")
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Snowflake, E> {
+                text.parse()
+                    .map_err(E::custom)
+                    .and_then(|n| self.visit_u64(n))
+            }
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<Snowflake, E> {
+                (n != 0)
+                    .then_some(Snowflake(n))
+                    .ok_or_else(|| E::custom("id 0"))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_message_head_reads_ids_as_strings_or_numbers_and_borrows_plain_text() {
+        let d = r#"{"id":"11","channel_id":22,"guild_id":null,"author":{"id":"33","username":"a"},
+                    "content":"VEN1-000079 please","embeds":[],"tts":false}"#;
+        let head: MessageHead<'_> = serde_json::from_str(d).unwrap();
+        assert_eq!(
+            (head.id, head.channel_id, head.author.id),
+            (Snowflake(11), Snowflake(22), Snowflake(33))
+        );
+        assert!(head.guild_id.is_none() && !head.author.bot && head.webhook_id.is_none());
+        assert!(matches!(head.content, Cow::Borrowed("VEN1-000079 please")));
+    }
+
+    #[test]
+    fn escaped_text_is_unescaped_and_bad_ids_are_refused() {
+        let d =
+            r#"{"id":"1","channel_id":"2","author":{"id":"3","bot":true},"content":"a\"b\u00e9"}"#;
+        let head: MessageHead<'_> = serde_json::from_str(d).unwrap();
+        assert_eq!(head.content, "a\"bé");
+        assert!(head.author.bot);
+        for bad in [r#""0""#, r#""x1""#, "-1", "null"] {
+            assert!(serde_json::from_str::<Snowflake>(bad).is_err(), "{bad}");
+        }
+    }
+}

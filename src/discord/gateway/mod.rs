@@ -1,0 +1,213 @@
+//! Our own Discord gateway reader: one connection (one shard), kept alive across resumes.
+//!
+//! serenity's gateway deserializes every event into its models, clones it and spawns a task
+//! for it, about 44 µs of CPU per MESSAGE_CREATE on this project's machine, whether or not the
+//! bot cares (BENCHMARKS.md). Here a frame is read into [`frame::Incoming`], whose payload stays
+//! raw JSON borrowed from the frame, and handed to [`Events::on_dispatch`] inside the read loop;
+//! the bot parses only the few fields it needs and spawns work only for messages that name a
+//! ticket. serenity still does everything else: REST, rate-limit headers, models and builders.
+//!
+//! The protocol, as Discord documents it: HELLO → IDENTIFY (or RESUME) → READY (or RESUMED),
+//! a heartbeat every `heartbeat_interval` (the first one after a random part of it), a missed ACK
+//! → reconnect and resume; op 7 → resume; op 9 → resume or identify anew; close codes 4004 and
+//! 4010–4014 are fatal ([`GatewayError`]), 4007 and 4009 need a new session, any other end is
+//! resumed. Reconnections that fail back off from [`FIRST_BACKOFF`] to [`MAX_BACKOFF`].
+
+mod connection;
+pub mod frame;
+
+use std::pin::Pin;
+use std::time::Duration;
+
+use serde_json::value::RawValue;
+use serenity::http::Http;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+
+use self::connection::{Ended, Session};
+use crate::secret::Secret;
+
+/// First wait after a failed connection.
+pub const FIRST_BACKOFF: Duration = Duration::from_secs(1);
+/// Longest wait between failed connections.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(60);
+/// Largest frame taken from Discord (READY of a large bot is the biggest).
+pub const MAX_FRAME_BYTES: usize = 16 << 20;
+
+/// What the bot does with gateway events. Both methods run inside the read loop: they must not
+/// wait (spawn anything slow), and what they cost is paid for every event.
+pub trait Events: Send + Sync {
+    /// A dispatch (op 0): the event name and its raw payload.
+    fn on_dispatch(&self, event: &str, d: &RawValue);
+    /// The connection went down (a resume or reconnection follows).
+    fn on_disconnect(&self);
+}
+
+/// What the gateway needs to log in.
+#[derive(Debug, Clone)]
+pub struct Login {
+    /// The bot token (sent only in IDENTIFY and RESUME).
+    pub token: Secret,
+    /// Gateway intents, as bits.
+    pub intents: u64,
+}
+
+/// Why the gateway stopped for good.
+#[derive(Debug, thiserror::Error)]
+pub enum GatewayError {
+    /// Discord closed the connection with a code that retrying cannot fix.
+    #[error("Discord closed the gateway with code {code} ({reason})")]
+    Fatal {
+        /// The close code.
+        code: u16,
+        /// Discord's meaning of it.
+        reason: &'static str,
+    },
+}
+
+/// Shutdown, as a future the gateway polls (it resolves once; the gateway then returns).
+pub type Shutdown<'a> = Pin<&'a mut (dyn Future<Output = ()> + Send)>;
+
+/// Reads the gateway until `shutdown` resolves (closing with code 1000) or a fatal close code.
+pub async fn run(
+    http: &Http,
+    login: &Login,
+    events: &dyn Events,
+    mut shutdown: Shutdown<'_>,
+) -> Result<(), GatewayError> {
+    let mut backoff = Backoff::default();
+    let Some(gateway_url) = gateway_url(http, &mut backoff, shutdown.as_mut()).await else {
+        return Ok(());
+    };
+    let mut session = Session::default();
+    loop {
+        let url = session.url(&gateway_url);
+        let socket = tokio::select! {
+            () = shutdown.as_mut() => return Ok(()),
+            socket = connect(&url) => socket,
+        };
+        let ended = match socket {
+            Ok(socket) => {
+                let ended =
+                    connection::serve(socket, login, &mut session, events, shutdown.as_mut()).await;
+                events.on_disconnect();
+                ended
+            }
+            Err(error) => {
+                tracing::warn!(%error, "could not connect to the Discord gateway");
+                Ended::Failed
+            }
+        };
+        match ended {
+            Ended::Shutdown => return Ok(()),
+            Ended::Fatal(error) => return Err(error),
+            Ended::Resume { lived: true } => backoff.reset(),
+            Ended::Reidentify => session.forget(),
+            Ended::Resume { lived: false } | Ended::Failed => {
+                if pause(shutdown.as_mut(), backoff.next()).await {
+                    return Ok(());
+                }
+            }
+        }
+    }
+}
+
+/// The gateway's URL from `GET /gateway` (through the REST proxy when one is set), asked until
+/// it answers; `None` when shutdown came first.
+async fn gateway_url(
+    http: &Http,
+    backoff: &mut Backoff,
+    mut shutdown: Shutdown<'_>,
+) -> Option<String> {
+    loop {
+        match http.get_gateway().await {
+            Ok(gateway) => {
+                backoff.reset();
+                return Some(gateway.url);
+            }
+            Err(error) => tracing::warn!(%error, "could not ask Discord for the gateway URL"),
+        }
+        if pause(shutdown.as_mut(), backoff.next()).await {
+            return None;
+        }
+    }
+}
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Opens a WebSocket to `url` (API v10, JSON, no compression).
+async fn connect(url: &str) -> Result<Socket, tokio_tungstenite::tungstenite::Error> {
+    let url = format!("{}?v=10&encoding=json", url.trim_end_matches('/'));
+    let config = WebSocketConfig::default()
+        .max_message_size(Some(MAX_FRAME_BYTES))
+        .max_frame_size(Some(MAX_FRAME_BYTES));
+    let (socket, _) = tokio_tungstenite::connect_async_with_config(url, Some(config), true).await?;
+    Ok(socket)
+}
+
+/// Sleeps `wait`; true when shutdown came first.
+async fn pause(shutdown: Shutdown<'_>, wait: Duration) -> bool {
+    tracing::info!(
+        wait_ms = wait.as_millis(),
+        "reconnecting to the Discord gateway after a pause"
+    );
+    tokio::select! {
+        () = shutdown => true,
+        () = tokio::time::sleep(wait) => false,
+    }
+}
+
+/// Waits between failed connections: [`FIRST_BACKOFF`], doubling up to [`MAX_BACKOFF`].
+struct Backoff(Duration);
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Self(FIRST_BACKOFF)
+    }
+}
+
+impl Backoff {
+    fn next(&mut self) -> Duration {
+        let wait = self.0;
+        self.0 = (self.0 * 2).min(MAX_BACKOFF);
+        wait
+    }
+
+    fn reset(&mut self) {
+        self.0 = FIRST_BACKOFF;
+    }
+}
+
+/// A number in `0..1` that differs between processes and calls (heartbeat and identify jitter;
+/// no need for a random number generator's quality).
+fn jitter() -> f64 {
+    use std::hash::{BuildHasher, RandomState};
+    let bits = RandomState::new().hash_one(std::time::SystemTime::now());
+    #[allow(clippy::cast_precision_loss)]
+    let fraction = (bits >> 11) as f64 / (1u64 << 53) as f64;
+    fraction
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_to_its_ceiling_and_resets() {
+        let mut backoff = Backoff::default();
+        let waits: Vec<Duration> = (0..8).map(|_| backoff.next()).collect();
+        assert_eq!(waits[0], FIRST_BACKOFF);
+        assert_eq!(waits[1], FIRST_BACKOFF * 2);
+        assert_eq!(waits[7], MAX_BACKOFF);
+        backoff.reset();
+        assert_eq!(backoff.next(), FIRST_BACKOFF);
+    }
+
+    #[test]
+    fn jitter_stays_in_its_range() {
+        for _ in 0..1000 {
+            let j = jitter();
+            assert!((0.0..1.0).contains(&j), "{j}");
+        }
+    }
+}
