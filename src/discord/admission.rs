@@ -1,8 +1,14 @@
 //! Bounded work: at most [`MAX_MESSAGES_IN_FLIGHT`] messages are being answered (lookup and
-//! reply) at once. serenity spawns a task per gateway event without bound, so when Xalantis is
-//! slow or down the waiting tasks, and the memory they hold, would grow with the traffic. A
-//! message beyond the bound is shed: counted in `xalantis_bot_events_shed_total` and logged at
-//! warn, at most once per [`SHED_LOG_EVERY`] with the number shed since the last line.
+//! reply) at once, so when Xalantis is slow or down the work waiting, and the memory it holds,
+//! cannot grow with the traffic.
+//!
+//! When the bound is reached, the gateway reader waits for room ([`Admission::wait`], at most
+//! [`MAX_ADMISSION_WAIT`]): events then wait in the socket and at Discord, not in memory, and a
+//! flood of mentions is answered in full, only later. When a wait runs out (the work in flight
+//! is stuck, e.g. on a Xalantis that does not answer), the bound is marked stalled and messages
+//! are shed without waiting until room appears again, so the reader keeps reading (interactions
+//! and the heartbeat go on). A shed message is counted in `xalantis_bot_events_shed_total` and
+//! logged at warn, at most once per [`SHED_LOG_EVERY`] with the number shed since the last line.
 //!
 //! ```
 //! use xalantis_bot::discord::admission::Admission;
@@ -14,23 +20,28 @@
 //! assert!(admission.try_admit().is_some());
 //! ```
 
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use tokio::sync::{Semaphore, SemaphorePermit};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// Most messages answered at once. Far above normal needs (a 50 ms Xalantis at 100 mentions/s
-/// keeps about 5 in flight); each holds a few KiB, so the bound also bounds memory.
-pub const MAX_MESSAGES_IN_FLIGHT: usize = 256;
+/// keeps about 5 in flight). Each holds its cards and, above all, an HTTP/1 connection to
+/// Discord or the REST proxy with its buffers (about 130 KiB measured with `loadgen`: 256 in
+/// flight took the peak RSS from 20 to 54 MiB), so the bound also bounds memory.
+pub const MAX_MESSAGES_IN_FLIGHT: usize = 64;
+/// Longest the gateway reader waits for room before messages are shed.
+pub const MAX_ADMISSION_WAIT: Duration = Duration::from_secs(1);
 /// Shortest time between two "shed" log lines.
 pub const SHED_LOG_EVERY: Duration = Duration::from_secs(10);
 
 /// Permits for messages in flight, and the shed count not yet logged.
 #[derive(Debug)]
 pub struct Admission {
-    permits: Semaphore,
+    permits: Arc<Semaphore>,
     limit: usize,
+    stalled: AtomicBool,
     unlogged: AtomicU64,
     last_log: Mutex<Option<Instant>>,
 }
@@ -40,8 +51,9 @@ impl Admission {
     pub fn new(limit: usize) -> Self {
         let limit = limit.clamp(1, Semaphore::MAX_PERMITS);
         Self {
-            permits: Semaphore::new(limit),
+            permits: Arc::new(Semaphore::new(limit)),
             limit,
+            stalled: AtomicBool::new(false),
             unlogged: AtomicU64::new(0),
             last_log: Mutex::new(None),
         }
@@ -53,8 +65,29 @@ impl Admission {
     }
 
     /// A permit held while one message is answered, or `None` when the bound is reached.
-    pub fn try_admit(&self) -> Option<SemaphorePermit<'_>> {
-        self.permits.try_acquire().ok()
+    pub fn try_admit(&self) -> Option<OwnedSemaphorePermit> {
+        let permit = Arc::clone(&self.permits).try_acquire_owned().ok();
+        if permit.is_some() {
+            self.stalled.store(false, Ordering::Relaxed);
+        }
+        permit
+    }
+
+    /// A permit, waiting for one at most [`MAX_ADMISSION_WAIT`], and not at all while stalled
+    /// (the last wait ran out and no permit was free since); `None` means shed.
+    pub async fn wait(&self) -> Option<OwnedSemaphorePermit> {
+        if let Some(permit) = self.try_admit() {
+            return Some(permit);
+        }
+        if self.stalled.load(Ordering::Relaxed) {
+            return None;
+        }
+        let room = Arc::clone(&self.permits).acquire_owned();
+        if let Ok(Ok(permit)) = tokio::time::timeout(MAX_ADMISSION_WAIT, room).await {
+            return Some(permit);
+        }
+        self.stalled.store(true, Ordering::Relaxed);
+        None
     }
 
     /// Counts one shed message; returns how many to report when a log line is due.
@@ -75,6 +108,34 @@ impl Admission {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_full_bound_waits_for_room_then_sheds_at_once_while_stalled() {
+        let admission = Arc::new(Admission::new(1));
+        let held = admission.try_admit().unwrap();
+        let waiting = tokio::spawn({
+            let admission = Arc::clone(&admission);
+            async move { admission.wait().await.is_some() }
+        });
+        tokio::time::sleep(MAX_ADMISSION_WAIT / 2).await;
+        drop(held);
+        assert!(waiting.await.unwrap(), "room appeared within the wait");
+        let held = admission.try_admit().unwrap();
+        let started = tokio::time::Instant::now();
+        assert!(admission.wait().await.is_none(), "no room within the wait");
+        assert_eq!(started.elapsed(), MAX_ADMISSION_WAIT);
+        let started = tokio::time::Instant::now();
+        assert!(
+            admission.wait().await.is_none(),
+            "stalled: shed without waiting"
+        );
+        assert_eq!(started.elapsed(), Duration::ZERO);
+        drop(held);
+        assert!(
+            admission.wait().await.is_some(),
+            "room again ends the stall"
+        );
+    }
 
     #[test]
     fn a_burst_of_shed_messages_gives_one_log_line_with_the_count_after_it() {

@@ -4,20 +4,25 @@
 //! Every MESSAGE_CREATE is read here, inside the gateway's read loop: only the fields the bot
 //! needs are parsed ([`MessageHead`], the text borrowed from the frame where it has no escapes),
 //! the channel's message count moves on for the cooldown, and detection runs. Only a human's
-//! message naming a ticket costs a task (lookup and reply). Interactions, edits and deletes are
-//! parsed into serenity's models and handled in a task each, through the shutdown gate.
+//! message naming a ticket costs a task (lookup and reply), admitted through the bounded
+//! [`Admission`](super::admission::Admission): when it is full, the reader waits for room before
+//! it reads on. Interactions, edits and deletes are parsed into serenity's models and handled in
+//! a task each. Every task holds a pass of the shutdown gate.
 
 use std::borrow::Cow;
 use std::sync::Arc;
+
+use tokio::sync::OwnedSemaphorePermit;
 
 use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
 use serenity::all::{ApplicationId, GuildId, Http, Interaction, MessageUpdateEvent};
 
 use super::commands::{settings, ticket};
-use super::gateway::Events;
+use super::gateway::{Events, Wait};
 use super::messages::Source;
 use super::shared::Shared;
+use crate::detect::Mention;
 use crate::gate::{Gate, Pass};
 use crate::telemetry::metrics::Platform;
 
@@ -59,29 +64,50 @@ impl Dispatcher {
         tokio::spawn(run_with_pass(pass, task));
     }
 
-    /// MESSAGE_CREATE: counted for the cooldown; answered in a task when it names a ticket.
-    fn on_message(&self, d: &RawValue) {
+    /// MESSAGE_CREATE: counted for the cooldown; answered in a task when it names a ticket, or
+    /// a [`Wait`] for room when the bound on answers in flight is reached.
+    fn on_message(&self, d: &RawValue) -> Option<Wait<'_>> {
         let Ok(head) = serde_json::from_str::<MessageHead<'_>>(d.get()) else {
             tracing::debug!("skipped a MESSAGE_CREATE without the fields the bot reads");
-            return;
+            return None;
         };
         self.shared.cooldowns.note_message(head.channel_id.0);
         if head.author.bot || head.webhook_id.is_some() {
-            return;
+            return None;
         }
         let mentions = self.shared.bot.mentions(&head.content);
-        if mentions.is_empty() {
-            return;
-        }
         let source = Source {
             channel_id: head.channel_id.0,
             message_id: head.id.0,
             guild_id: head.guild_id.map(|g| g.0),
             author: head.author.id.0,
         };
-        self.spawn(move |shared, http| async move {
-            shared.answer_message(&http, source, mentions).await;
-        });
+        if mentions.is_empty() || !self.shared.wants_answer(source.guild_id, source.channel_id) {
+            return None;
+        }
+        let pass = self.gate.enter()?;
+        if let Some(permit) = self.shared.admission.try_admit() {
+            self.spawn_answer(pass, permit, source, mentions);
+            return None;
+        }
+        Some(Box::pin(async move {
+            if let Some(permit) = self.shared.admit_waiting().await {
+                self.spawn_answer(pass, permit, source, mentions);
+            }
+        }))
+    }
+
+    fn spawn_answer(
+        &self,
+        pass: Pass,
+        permit: OwnedSemaphorePermit,
+        source: Source,
+        mentions: Vec<Mention>,
+    ) {
+        let shared = Arc::clone(&self.shared);
+        let http = Arc::clone(&self.http);
+        let answer = async move { shared.answer_message(&http, source, mentions, permit).await };
+        tokio::spawn(run_with_pass(pass, answer));
     }
 
     /// READY: the application id for interaction answers, health, and the slash commands.
@@ -111,9 +137,9 @@ impl Dispatcher {
 }
 
 impl Events for Dispatcher {
-    fn on_dispatch(&self, event: &str, d: &RawValue) {
+    fn on_dispatch<'a>(&'a self, event: &str, d: &RawValue) -> Option<Wait<'a>> {
         match event {
-            "MESSAGE_CREATE" => self.on_message(d),
+            "MESSAGE_CREATE" => return self.on_message(d),
             "MESSAGE_UPDATE" => {
                 if let Some(update) = parse::<MessageUpdateEvent>(event, d) {
                     self.spawn(move |shared, http| async move {
@@ -151,6 +177,7 @@ impl Events for Dispatcher {
             }
             _ => {}
         }
+        None
     }
 
     fn on_disconnect(&self) {

@@ -4,6 +4,7 @@
 use serenity::all::{
     ChannelId, CreateMessage, EditMessage, Http, MessageId, MessageUpdateEvent, Nonce,
 };
+use tokio::sync::OwnedSemaphorePermit;
 
 use super::bindings::{Binding, now_unix};
 use super::cooldown::{Cooling, jump_link};
@@ -38,30 +39,21 @@ struct Plan {
 }
 
 impl Shared {
-    /// A new message naming `mentions` (already detected in the gateway reader, which also
-    /// counted it for the cooldown and skipped bots and webhooks).
-    pub async fn answer_message(&self, http: &Http, source: Source, mentions: Vec<Mention>) {
-        if mentions.is_empty() || !self.answers_in(source.guild_id, source.channel_id) {
-            return;
-        }
-        self.answer_mentions(http, source, mentions).await;
-    }
-
-    async fn answer_new(&self, http: &Http, source: Source, content: &str) {
-        let mentions = self.bot.mentions(content);
-        self.answer_message(http, source, mentions).await;
-    }
-
-    async fn answer_mentions(&self, http: &Http, source: Source, mentions: Vec<Mention>) {
+    /// A new message naming `mentions`, admitted with `permit` (the gateway reader detected
+    /// them, counted the message for the cooldown, skipped bots and webhooks and checked
+    /// [`Shared::wants_answer`]).
+    pub async fn answer_message(
+        &self,
+        http: &Http,
+        source: Source,
+        mentions: Vec<Mention>,
+        _permit: OwnedSemaphorePermit,
+    ) {
         let effective = self.effective(source.guild_id, source.channel_id);
-        if !effective.passive {
-            return;
-        }
         self.bot
             .ops()
             .metrics
             .mentions_detected(Platform::Discord, mentions.len());
-        let Some(_permit) = self.admit() else { return };
         let cards = self
             .bot
             .cards_showing(&mentions, Freshness::Cached, effective.requester)
@@ -71,6 +63,16 @@ impl Shared {
             return;
         }
         self.post(http, source, plan, effective.compact).await;
+    }
+
+    /// An edited message that now names tickets (and has no card yet).
+    async fn answer_new(&self, http: &Http, source: Source, content: &str) {
+        let mentions = self.bot.mentions(content);
+        if mentions.is_empty() || !self.wants_answer(source.guild_id, source.channel_id) {
+            return;
+        }
+        let Some(permit) = self.admit() else { return };
+        self.answer_message(http, source, mentions, permit).await;
     }
 
     /// Splits cards by cooldown: fresh ones in full, recent ones as a jump link (or nothing

@@ -4,6 +4,8 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use tokio::sync::OwnedSemaphorePermit;
+
 use super::admission::{Admission, MAX_MESSAGES_IN_FLIGHT};
 use super::bindings::Bindings;
 use super::cooldown::Cooldowns;
@@ -72,20 +74,38 @@ impl Shared {
 
     /// A permit to answer one message, or `None` when [`MAX_MESSAGES_IN_FLIGHT`] are being
     /// answered already: the message is shed, counted and logged (rate-limited), never queued.
-    pub fn admit(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
+    pub fn admit(&self) -> Option<OwnedSemaphorePermit> {
         let permit = self.admission.try_admit();
         if permit.is_none() {
-            self.bot.ops().metrics.event_shed(Platform::Discord);
-            if let Some(shed) = self.admission.shed_to_log() {
-                let limit = self.admission.limit();
-                tracing::warn!(
-                    shed,
-                    limit,
-                    "too many messages in flight: ticket mentions left unanswered"
-                );
-            }
+            self.count_shed();
         }
         permit
+    }
+
+    /// A permit, waiting for room (see [`Admission::wait`]); `None` means shed (counted).
+    pub async fn admit_waiting(&self) -> Option<OwnedSemaphorePermit> {
+        let permit = self.admission.wait().await;
+        if permit.is_none() {
+            self.count_shed();
+        }
+        permit
+    }
+
+    fn count_shed(&self) {
+        self.bot.ops().metrics.event_shed(Platform::Discord);
+        if let Some(shed) = self.admission.shed_to_log() {
+            let limit = self.admission.limit();
+            tracing::warn!(
+                shed,
+                limit,
+                "too many messages in flight: ticket mentions left unanswered"
+            );
+        }
+    }
+
+    /// Whether a message at `source` gets passive answers (watched channel, not switched off).
+    pub fn wants_answer(&self, guild_id: Option<u64>, channel_id: u64) -> bool {
+        self.answers_in(guild_id, channel_id) && self.effective(guild_id, channel_id).passive
     }
 
     /// Counts a reply to Discord as sent or failed.

@@ -97,3 +97,20 @@ async fn writes_after_close_are_dropped_and_counted() {
     writer.flush().await;
     assert_eq!(writer.dropped_writes(), 1);
 }
+
+#[tokio::test]
+async fn a_burst_of_writes_is_committed_in_order_in_batches() {
+    let store = Store::open_in_memory().unwrap();
+    let writer = store.writer();
+    for n in 0..1000 {
+        writer.put_binding(binding(&n.to_string(), &format!("r{n}"), 1000));
+        if n % 3 == 0 {
+            writer.delete_binding(PLATFORM_DISCORD, &n.to_string());
+        }
+    }
+    writer.flush().await;
+    let kept = store.load_bindings(0).unwrap();
+    assert_eq!(kept.len(), 1000 - 334, "every put, then every delete after it");
+    assert!(kept.iter().all(|b| b.source_id.parse::<u32>().unwrap() % 3 != 0));
+    assert_eq!(writer.dropped_writes(), 0);
+}

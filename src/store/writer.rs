@@ -135,18 +135,23 @@ impl StoreWriter {
     }
 }
 
+/// Most writes committed in one transaction.
+const MAX_BATCH: usize = 256;
+
 fn run(conn: Arc<Mutex<Connection>>, mut commands: mpsc::Receiver<Command>) {
     let mut closed = None;
+    let mut batch = Vec::with_capacity(MAX_BATCH);
     while let Some(command) = commands.blocking_recv() {
-        match command {
-            Command::Flush(done) => {
-                let _ = done.send(());
+        batch.push(command);
+        while batch.len() < MAX_BATCH {
+            match commands.try_recv() {
+                Ok(command) => batch.push(command),
+                Err(_) => break,
             }
-            Command::Close(done) => {
-                closed = Some(done);
-                break;
-            }
-            command => write(&conn, &command),
+        }
+        if let Some(done) = write_batch(&conn, &mut batch) {
+            closed = Some(done);
+            break;
         }
     }
     commands.close();
@@ -157,11 +162,36 @@ fn run(conn: Arc<Mutex<Connection>>, mut commands: mpsc::Receiver<Command>) {
     }
 }
 
-fn write(conn: &Mutex<Connection>, command: &Command) {
+/// Writes the batch's commands in order, in one transaction (one WAL commit for a burst of
+/// replies instead of one each); answers flushes once the writes before them are committed.
+/// Returns the close request, if the batch holds one (commands after it are dropped).
+fn write_batch(conn: &Mutex<Connection>, batch: &mut Vec<Command>) -> Option<oneshot::Sender<()>> {
     let conn = conn.lock().unwrap_or_else(PoisonError::into_inner);
-    if let Err(error) = execute(&conn, command) {
-        tracing::error!(%error, ?command, "database write failed");
+    let mut flushed = Vec::new();
+    let mut closed = None;
+    let in_transaction = batch.len() > 1 && conn.execute_batch("BEGIN").is_ok();
+    for command in batch.drain(..) {
+        match command {
+            Command::Flush(done) => flushed.push(done),
+            Command::Close(done) => {
+                closed = Some(done);
+                break;
+            }
+            command => {
+                if let Err(error) = execute(&conn, &command) {
+                    tracing::error!(%error, ?command, "database write failed");
+                }
+            }
+        }
     }
+    if in_transaction && let Err(error) = conn.execute_batch("COMMIT") {
+        tracing::error!(%error, "database commit failed");
+        let _ = conn.execute_batch("ROLLBACK");
+    }
+    for done in flushed {
+        let _ = done.send(());
+    }
+    closed
 }
 
 fn execute(conn: &Connection, command: &Command) -> rusqlite::Result<()> {

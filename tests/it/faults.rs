@@ -602,3 +602,30 @@ async fn a_gateway_that_stops_acking_heartbeats_is_reconnected() {
     assert_each_answered_once(&bot, &[first, second]).await;
     assert!(bot.is_running());
 }
+
+#[tokio::test]
+async fn malformed_and_unknown_gateway_events_are_skipped_and_the_reader_carries_on() {
+    let bot = fault_bot().await;
+    let malformed = [
+        ("MESSAGE_CREATE", r#"{"content":"VEN1-000001"}"#.to_owned()),
+        (
+            "MESSAGE_CREATE",
+            r#"{"id":"0","channel_id":"1","author":{"id":"2"},"content":"VEN1-000001"}"#.to_owned(),
+        ),
+        (
+            "MESSAGE_CREATE",
+            r#"{"id":"5","channel_id":"1","author":{"id":"2"},"content":7}"#.to_owned(),
+        ),
+        ("INTERACTION_CREATE", r#"{"type":2}"#.to_owned()),
+        ("MESSAGE_UPDATE", "[]".to_owned()),
+        ("MESSAGE_DELETE", "null".to_owned()),
+        ("SOMETHING_NEW", r#"{"x":1}"#.to_owned()),
+    ];
+    for (event, d) in malformed {
+        bot.discord.dispatch_unchecked(event, d);
+    }
+    let source = bot.say(&reference(2));
+    assert_each_answered_once(&bot, &[source]).await;
+    assert_eq!(bot.discord.connection_count(), 1, "no reconnection");
+    assert!(bot.is_running());
+}

@@ -206,7 +206,7 @@ impl Connection<'_> {
         };
         match frame.op {
             Op::DISPATCH => {
-                self.on_dispatch(&frame, session);
+                self.on_dispatch(&frame, session).await;
                 None
             }
             Op::HEARTBEAT => (!self.send(frame::heartbeat(session.seq)).await)
@@ -226,7 +226,7 @@ impl Connection<'_> {
     }
 
     /// A dispatch: the sequence number, the session from READY, then the bot's handler.
-    fn on_dispatch(&mut self, frame: &Incoming<'_>, session: &mut Session) {
+    async fn on_dispatch(&mut self, frame: &Incoming<'_>, session: &mut Session) {
         if let Some(seq) = frame.s {
             session.seq = Some(seq);
         }
@@ -244,8 +244,9 @@ impl Connection<'_> {
             "RESUMED" => self.lived = true,
             _ => {}
         }
-        if let Some(d) = frame.d {
-            self.events.on_dispatch(event, d);
+        let wait = frame.d.and_then(|d| self.events.on_dispatch(event, d));
+        if let Some(wait) = wait {
+            wait.await;
         }
     }
 

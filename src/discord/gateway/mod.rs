@@ -33,11 +33,16 @@ pub const MAX_BACKOFF: Duration = Duration::from_secs(60);
 /// Largest frame taken from Discord (READY of a large bot is the biggest).
 pub const MAX_FRAME_BYTES: usize = 16 << 20;
 
+/// Backpressure: the reader awaits this before it reads the next frame.
+pub type Wait<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
+
 /// What the bot does with gateway events. Both methods run inside the read loop: they must not
-/// wait (spawn anything slow), and what they cost is paid for every event.
+/// block (spawn anything slow), and what they cost is paid for every event.
 pub trait Events: Send + Sync {
-    /// A dispatch (op 0): the event name and its raw payload.
-    fn on_dispatch(&self, event: &str, d: &RawValue);
+    /// A dispatch (op 0): the event name and its raw payload. Returns a [`Wait`] when the bot
+    /// cannot take more work yet: the reader awaits it, so events wait in the socket (keep such
+    /// waits short: the heartbeat waits too).
+    fn on_dispatch<'a>(&'a self, event: &str, d: &RawValue) -> Option<Wait<'a>>;
     /// The connection went down (a resume or reconnection follows).
     fn on_disconnect(&self);
 }
