@@ -22,6 +22,7 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::serve::ListenerExt as _;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -57,7 +58,7 @@ pub async fn serve(
         .local_addr()
         .context("the HTTP listener has no address")?;
     tracing::info!(%address, "serving /healthz and /metrics on http://{address}");
-    axum::serve(listener, router)
+    axum::serve(listener.tap_io(no_delay), router)
         .with_graceful_shutdown(shutdown)
         .await
         .context("the HTTP server failed")
@@ -110,4 +111,9 @@ async fn healthz(State(ops): State<Ops>) -> (StatusCode, String) {
 /// Every metric, as `OpenMetrics` text.
 async fn metrics(State(ops): State<Ops>) -> Response {
     ([(header::CONTENT_TYPE, CONTENT_TYPE)], ops.metrics.encode()).into_response()
+}
+
+/// Nagle's algorithm off: a short response is sent at once, not held for the client's ACK.
+fn no_delay(stream: &mut tokio::net::TcpStream) {
+    let _ = stream.set_nodelay(true);
 }

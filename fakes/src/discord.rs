@@ -51,6 +51,9 @@ mod spec;
 mod store;
 mod wait;
 
+use axum::serve::ListenerExt as _;
+
+use crate::no_delay;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -251,7 +254,7 @@ impl FakeDiscord {
         let shared = Arc::new(Shared::new(options, format!("ws://{address}/gateway")));
         let app = rest::router(shared.clone());
         let server = tokio::spawn(async move {
-            axum::serve(listener, app)
+            axum::serve(listener.tap_io(no_delay), app)
                 .await
                 .expect("fake Discord server");
         });

@@ -46,6 +46,9 @@ mod socket;
 mod state;
 mod web;
 
+use axum::serve::ListenerExt as _;
+
+use crate::no_delay;
 use std::fmt;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -168,7 +171,7 @@ impl FakeSlack {
         });
         let router = web::router(Arc::clone(&shared));
         let server = tokio::spawn(async move {
-            axum::serve(listener, router).await.ok();
+            axum::serve(listener.tap_io(no_delay), router).await.ok();
         });
         Self { shared, server }
     }

@@ -28,6 +28,9 @@
 mod fault;
 mod routes;
 
+use axum::serve::ListenerExt as _;
+
+use crate::no_delay;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -170,7 +173,7 @@ impl FakeXalantis {
         let shared = Arc::new(Shared::default());
         let router = routes::router(Arc::clone(&shared));
         let server = tokio::spawn(async move {
-            axum::serve(listener, router).await.ok();
+            axum::serve(listener.tap_io(no_delay), router).await.ok();
         });
         Self {
             addr,

@@ -24,8 +24,9 @@ use crate::store::{CooldownRecord, PLATFORM_DISCORD, StoreWriter};
 pub const ON_SCREEN_MESSAGES: u64 = 20;
 /// Longest cooldown a channel may set (marks are kept this long).
 pub const MAX_COOLDOWN: Duration = Duration::from_secs(24 * 60 * 60);
-/// Most marks kept.
-pub const MAX_MARKS: u64 = 100_000;
+/// Most marks kept (one per channel and ticket shown; the oldest go first). Bounded like the
+/// bindings: [`super::bindings::MAX_BINDINGS`] explains the memory.
+pub const MAX_MARKS: u64 = 10_000;
 
 /// Where a ticket's last card in a channel is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -119,7 +119,9 @@ impl Shared {
             create = create.content(plan.jumps.join("\n"));
         }
         let channel = ChannelId::new(source.channel_id);
+        let sending = self.send_permit().await;
         let sent = with_retry(|| channel.send_message(http, create.clone())).await;
+        drop(sending);
         self.count_reply(ReplyKind::Message, &sent);
         match sent {
             Ok(reply) => self.remember(source, reply.id.get(), &plan.fresh),
@@ -207,8 +209,10 @@ impl Shared {
             .components(body.components)
             .allowed_mentions(no_pings());
         let channel = ChannelId::new(binding.channel_id);
+        let sending = self.send_permit().await;
         let edited =
             with_retry(|| channel.edit_message(http, MessageId::new(reply_id), edit.clone())).await;
+        drop(sending);
         self.count_reply(ReplyKind::Edit, &edited);
         match edited {
             Ok(_) => {
@@ -237,7 +241,9 @@ impl Shared {
             return;
         };
         let channel = ChannelId::new(binding.channel_id);
+        let sending = self.send_permit().await;
         let deleted = with_retry(|| channel.delete_message(http, MessageId::new(reply_id))).await;
+        drop(sending);
         self.count_reply(ReplyKind::Delete, &deleted);
         if let Err(error) = deleted {
             tracing::warn!(%error, "could not delete a ticket card after its source went away");

@@ -4,9 +4,9 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use tokio::sync::OwnedSemaphorePermit;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, SemaphorePermit};
 
-use super::admission::{Admission, MAX_MESSAGES_IN_FLIGHT};
+use super::admission::{Admission, MAX_MESSAGES_IN_FLIGHT, MAX_SENDS_IN_FLIGHT};
 use super::bindings::Bindings;
 use super::cooldown::Cooldowns;
 use crate::bot::Bot;
@@ -30,6 +30,8 @@ pub struct Shared {
     pub settings: Arc<Settings>,
     /// Bound on messages being answered at once.
     pub admission: Admission,
+    /// Bound on sends to Discord at once (memory: each holds a connection's buffers).
+    sends: Semaphore,
 }
 
 impl Shared {
@@ -53,6 +55,7 @@ impl Shared {
             cooldowns,
             settings: Arc::clone(&state.settings),
             admission,
+            sends: Semaphore::new(MAX_SENDS_IN_FLIGHT),
         }
     }
 
@@ -106,6 +109,11 @@ impl Shared {
     /// Whether a message at `source` gets passive answers (watched channel, not switched off).
     pub fn wants_answer(&self, guild_id: Option<u64>, channel_id: u64) -> bool {
         self.answers_in(guild_id, channel_id) && self.effective(guild_id, channel_id).passive
+    }
+
+    /// A permit to send to Discord, waiting while [`MAX_SENDS_IN_FLIGHT`] sends are under way.
+    pub async fn send_permit(&self) -> Option<SemaphorePermit<'_>> {
+        self.sends.acquire().await.ok()
     }
 
     /// Counts a reply to Discord as sent or failed.

@@ -8,7 +8,7 @@ use moka::sync::Cache;
 /// How long a card follows its source message.
 pub const BINDING_TTL: Duration = Duration::from_secs(24 * 60 * 60);
 /// Most bindings kept (the oldest go first).
-pub const MAX_BINDINGS: u64 = 100_000;
+pub const MAX_BINDINGS: u64 = 10_000;
 
 /// A message: its channel and `ts`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

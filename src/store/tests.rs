@@ -110,7 +110,14 @@ async fn a_burst_of_writes_is_committed_in_order_in_batches() {
     }
     writer.flush().await;
     let kept = store.load_bindings(0).unwrap();
-    assert_eq!(kept.len(), 1000 - 334, "every put, then every delete after it");
-    assert!(kept.iter().all(|b| b.source_id.parse::<u32>().unwrap() % 3 != 0));
+    assert_eq!(
+        kept.len(),
+        1000 - 334,
+        "every put, then every delete after it"
+    );
+    assert!(
+        kept.iter()
+            .all(|b| b.source_id.parse::<u32>().unwrap() % 3 != 0)
+    );
     assert_eq!(writer.dropped_writes(), 0);
 }

@@ -194,7 +194,9 @@ async fn a_full_queue_drops_and_counts_writes_instead_of_blocking() {
     blocker.execute_batch("COMMIT").unwrap();
     store.writer().flush().await;
     let dropped = store.writer().dropped_writes();
-    assert!((7..=8).contains(&dropped), "{dropped} dropped");
+    // The stalled writer holds one to three writes (the one it took and what it drained into
+    // its batch at that moment), the queue two more: the rest are dropped.
+    assert!((5..=8).contains(&dropped), "{dropped} dropped");
     assert_eq!(store.load_bindings(0).unwrap().len() as u64, 10 - dropped);
 }
 

@@ -3,13 +3,13 @@
 use std::time::Duration;
 
 use futures::{SinkExt as _, StreamExt as _};
-use tokio::time::{Instant, MissedTickBehavior};
+use tokio::time::{Instant, Interval, MissedTickBehavior};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
 use super::frame::{self, Hello, Incoming, Op, ReadyHead};
-use super::{Events, GatewayError, Login, Shutdown, Socket, jitter};
+use super::{Events, GatewayError, Login, Shutdown, Socket, Wait, jitter};
 
 /// Longest wait for HELLO after connecting.
 const HELLO_WAIT: Duration = Duration::from_secs(20);
@@ -67,6 +67,8 @@ struct Connection<'a> {
     acked: bool,
     /// Whether READY or RESUMED arrived on this connection.
     lived: bool,
+    /// Heartbeat schedule (set from HELLO).
+    beats: Interval,
 }
 
 /// Runs one connection until it ends.
@@ -83,6 +85,7 @@ pub(super) async fn serve(
         events,
         acked: true,
         lived: false,
+        beats: tokio::time::interval(HELLO_WAIT),
     };
     let hello = tokio::select! {
         () = shutdown.as_mut() => None,
@@ -97,13 +100,15 @@ pub(super) async fn serve(
         return Ended::Failed;
     }
     let first_beat = Instant::now() + interval.mul_f64(jitter());
-    let mut beats = tokio::time::interval_at(first_beat, interval);
-    beats.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    connection.beats = tokio::time::interval_at(first_beat, interval);
+    connection
+        .beats
+        .set_missed_tick_behavior(MissedTickBehavior::Delay);
     loop {
         let woke = tokio::select! {
             biased;
             () = shutdown.as_mut() => Woke::Shutdown,
-            _ = beats.tick() => Woke::Beat,
+            _ = connection.beats.tick() => Woke::Beat,
             read = connection.socket.next() => Woke::Read(read),
         };
         let ended = match woke {
@@ -246,7 +251,24 @@ impl Connection<'_> {
         }
         let wait = frame.d.and_then(|d| self.events.on_dispatch(event, d));
         if let Some(wait) = wait {
-            wait.await;
+            self.wait_beating(wait, session.seq).await;
+        }
+    }
+
+    /// Awaits the bot's backpressure, still sending heartbeats when they are due. Their ACKs
+    /// wait unread in the socket meanwhile, so a heartbeat sent here is not held against the
+    /// connection: without this, a wait of a second under a 1 s heartbeat would look like a
+    /// zombie connection and force a reconnection.
+    async fn wait_beating(&mut self, mut wait: Wait<'_>, seq: Option<u64>) {
+        loop {
+            tokio::select! {
+                () = &mut wait => return,
+                _ = self.beats.tick() => {
+                    if self.send(frame::heartbeat(seq)).await {
+                        self.acked = true;
+                    }
+                }
+            }
         }
     }
 
