@@ -20,6 +20,7 @@
 //! | [`config`] | environment → `Config`, every problem at once, secrets redacted |
 //! | [`bot`] | the platform-neutral bot: text → mentions → tickets → cards |
 //! | [`gate`] | graceful shutdown: no new events, replies in flight finish |
+//! | [`backoff`] | waits between reconnections (Discord gateway, Slack Socket Mode) |
 //! | [`prefixes`] | which reference prefixes are real (pinned or learned); others cost no API call |
 //! | [`card`] | ticket → platform-neutral card (pure) |
 //! | [`settings`] | per-channel settings: guild defaults and channel overrides over the configuration, in memory |
@@ -28,6 +29,7 @@
 //! | [`slack`] | Slack events (Socket Mode or HTTP Events API) → core calls (`handler`, `unfurl`, `commands`, `interactions`), cards → Block Kit (`render`, pure), signatures (`verify`) |
 
 pub mod app;
+pub mod backoff;
 pub mod bot;
 pub mod card;
 pub mod check;

@@ -216,25 +216,35 @@ async fn register_commands(http: &Http, guild: Option<u64>) {
     }
 }
 
-/// The fields of a MESSAGE_CREATE the bot reads; the rest of the payload is skipped unparsed.
+/// The fields of a MESSAGE_CREATE the bot reads; the rest of the payload is skipped unparsed
+/// (public for the gateway benchmark, `benches/gateway.rs`).
 #[derive(Debug, Deserialize)]
-struct MessageHead<'a> {
-    id: Snowflake,
-    channel_id: Snowflake,
+pub struct MessageHead<'a> {
+    /// The message.
+    pub id: Snowflake,
+    /// Its channel.
+    pub channel_id: Snowflake,
+    /// Its guild (`None` in direct messages).
     #[serde(default)]
-    guild_id: Option<Snowflake>,
-    author: AuthorHead,
+    pub guild_id: Option<Snowflake>,
+    /// Its author.
+    pub author: AuthorHead,
+    /// Set when a webhook posted it.
     #[serde(default)]
-    webhook_id: Option<Snowflake>,
+    pub webhook_id: Option<Snowflake>,
+    /// Its text, borrowed from the frame unless it has escapes.
     #[serde(borrow)]
-    content: Cow<'a, str>,
+    pub content: Cow<'a, str>,
 }
 
+/// The author fields of a [`MessageHead`].
 #[derive(Debug, Deserialize)]
-struct AuthorHead {
-    id: Snowflake,
+pub struct AuthorHead {
+    /// The user.
+    pub id: Snowflake,
+    /// Whether the user is a bot.
     #[serde(default)]
-    bot: bool,
+    pub bot: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -267,7 +277,7 @@ struct ReadyApplication {
 
 /// A Discord id: a string of digits (or, leniently, a number), never zero.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Snowflake(u64);
+pub struct Snowflake(pub u64);
 
 impl<'de> Deserialize<'de> for Snowflake {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {

@@ -23,15 +23,12 @@ use super::events::EventCallback;
 use super::handler::Handler;
 use super::interactions::Interaction;
 use super::web::{WebApi, WebError};
+use crate::backoff::{Backoff, pause};
 use crate::secret::Secret;
 use crate::telemetry::metrics::Platform;
 
 /// How long a connection Slack asked us to leave is still read.
 pub const RETIRE_GRACE: Duration = Duration::from_secs(10);
-/// First wait before reconnecting after a failure; it doubles up to [`MAX_BACKOFF`].
-pub const FIRST_BACKOFF: Duration = Duration::from_secs(1);
-/// Longest wait between reconnection attempts.
-pub const MAX_BACKOFF: Duration = Duration::from_secs(60);
 /// A ping is sent this often; a connection silent for three times as long is dead.
 pub const PING_INTERVAL: Duration = Duration::from_secs(30);
 
@@ -108,7 +105,7 @@ pub async fn run(
             ),
             Err(error) => {
                 tracing::warn!(%error, "could not open a Slack Socket Mode connection");
-                if pause(&mut shutdown, backoff.next()).await {
+                if pause("Slack", &mut shutdown, backoff.next()).await {
                     return Ok(());
                 }
                 continue;
@@ -127,7 +124,7 @@ pub async fn run(
             // A connection that dies at once (a proxy, an outage) is not retried in a tight loop.
             End::Closed if connected_at.elapsed() < STABLE_AFTER => {
                 health.set_connected(Platform::Slack, false);
-                if pause(&mut shutdown, backoff.next()).await {
+                if pause("Slack", &mut shutdown, backoff.next()).await {
                     return Ok(());
                 }
             }
@@ -169,39 +166,6 @@ async fn follow(
                 None => return End::Closed,
             },
         }
-    }
-}
-
-/// Sleeps `wait`; true when shutdown came first.
-async fn pause(shutdown: &mut (impl Future<Output = ()> + Unpin), wait: Duration) -> bool {
-    tracing::info!(
-        wait_secs = wait.as_secs(),
-        "reconnecting to Slack after a pause"
-    );
-    tokio::select! {
-        () = shutdown => true,
-        () = tokio::time::sleep(wait) => false,
-    }
-}
-
-/// Waits between failed connections: [`FIRST_BACKOFF`], doubling up to [`MAX_BACKOFF`].
-struct Backoff(Duration);
-
-impl Default for Backoff {
-    fn default() -> Self {
-        Self(FIRST_BACKOFF)
-    }
-}
-
-impl Backoff {
-    fn next(&mut self) -> Duration {
-        let wait = self.0;
-        self.0 = (self.0 * 2).min(MAX_BACKOFF);
-        wait
-    }
-
-    fn reset(&mut self) {
-        self.0 = FIRST_BACKOFF;
     }
 }
 

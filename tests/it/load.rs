@@ -165,9 +165,8 @@ async fn a_burst_beyond_the_bound_while_xalantis_is_slow_is_shed_and_counted() {
         "every message is answered or counted as shed"
     );
     assert_eq!(bot.xalantis.call_count(), 1);
-    let after = bot.mention_burst(1);
+    bot.mention_burst(1);
     bot.wait_replies(MAX_MESSAGES_IN_FLIGHT + 1, WAIT).await;
-    assert_eq!(after.len(), 1);
     assert_eq!(
         bot.shed().await,
         beyond as u64,

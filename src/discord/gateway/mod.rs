@@ -11,25 +11,21 @@
 //! a heartbeat every `heartbeat_interval` (the first one after a random part of it), a missed ACK
 //! → reconnect and resume; op 7 → resume; op 9 → resume or identify anew; close codes 4004 and
 //! 4010–4014 are fatal ([`GatewayError`]), 4007 and 4009 need a new session, any other end is
-//! resumed. Reconnections that fail back off from [`FIRST_BACKOFF`] to [`MAX_BACKOFF`].
+//! resumed. Reconnections that fail back off ([`crate::backoff`]).
 
 mod connection;
 pub mod frame;
 
 use std::pin::Pin;
-use std::time::Duration;
 
 use serde_json::value::RawValue;
 use serenity::http::Http;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use self::connection::{Ended, Session};
+use crate::backoff::{Backoff, pause};
 use crate::secret::Secret;
 
-/// First wait after a failed connection.
-pub const FIRST_BACKOFF: Duration = Duration::from_secs(1);
-/// Longest wait between failed connections.
-pub const MAX_BACKOFF: Duration = Duration::from_secs(60);
 /// Largest frame taken from Discord (READY of a large bot is the biggest).
 pub const MAX_FRAME_BYTES: usize = 16 << 20;
 
@@ -108,7 +104,7 @@ pub async fn run(
             Ended::Resume { lived: true } => backoff.reset(),
             Ended::Reidentify => session.forget(),
             Ended::Resume { lived: false } | Ended::Failed => {
-                if pause(shutdown.as_mut(), backoff.next()).await {
+                if pause("Discord", shutdown.as_mut(), backoff.next()).await {
                     return Ok(());
                 }
             }
@@ -131,7 +127,7 @@ async fn gateway_url(
             }
             Err(error) => tracing::warn!(%error, "could not ask Discord for the gateway URL"),
         }
-        if pause(shutdown.as_mut(), backoff.next()).await {
+        if pause("Discord", shutdown.as_mut(), backoff.next()).await {
             return None;
         }
     }
@@ -150,39 +146,6 @@ async fn connect(url: &str) -> Result<Socket, tokio_tungstenite::tungstenite::Er
     Ok(socket)
 }
 
-/// Sleeps `wait`; true when shutdown came first.
-async fn pause(shutdown: Shutdown<'_>, wait: Duration) -> bool {
-    tracing::info!(
-        wait_ms = wait.as_millis(),
-        "reconnecting to the Discord gateway after a pause"
-    );
-    tokio::select! {
-        () = shutdown => true,
-        () = tokio::time::sleep(wait) => false,
-    }
-}
-
-/// Waits between failed connections: [`FIRST_BACKOFF`], doubling up to [`MAX_BACKOFF`].
-struct Backoff(Duration);
-
-impl Default for Backoff {
-    fn default() -> Self {
-        Self(FIRST_BACKOFF)
-    }
-}
-
-impl Backoff {
-    fn next(&mut self) -> Duration {
-        let wait = self.0;
-        self.0 = (self.0 * 2).min(MAX_BACKOFF);
-        wait
-    }
-
-    fn reset(&mut self) {
-        self.0 = FIRST_BACKOFF;
-    }
-}
-
 /// A number in `0..1` that differs between processes and calls (heartbeat and identify jitter;
 /// no need for a random number generator's quality).
 fn jitter() -> f64 {
@@ -196,17 +159,6 @@ fn jitter() -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn backoff_doubles_to_its_ceiling_and_resets() {
-        let mut backoff = Backoff::default();
-        let waits: Vec<Duration> = (0..8).map(|_| backoff.next()).collect();
-        assert_eq!(waits[0], FIRST_BACKOFF);
-        assert_eq!(waits[1], FIRST_BACKOFF * 2);
-        assert_eq!(waits[7], MAX_BACKOFF);
-        backoff.reset();
-        assert_eq!(backoff.next(), FIRST_BACKOFF);
-    }
 
     #[test]
     fn jitter_stays_in_its_range() {
