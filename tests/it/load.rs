@@ -83,20 +83,13 @@ impl LoadBot {
     }
 
     fn replies(&self) -> usize {
-        self.discord
-            .requests()
-            .iter()
-            .filter(|r| is_card_reply(r))
-            .count()
+        self.discord.count_requests(is_card_reply)
     }
 
     async fn wait_replies(&self, count: usize, limit: Duration) {
         let waited = self
             .discord
-            .wait_for(
-                |d| d.requests().iter().filter(|r| is_card_reply(r)).count() >= count,
-                limit,
-            )
+            .wait_for(|d| d.count_requests(is_card_reply) >= count, limit)
             .await;
         waited.unwrap_or_else(|e| panic!("{e}: {} of {count} replies", self.replies()));
     }

@@ -122,6 +122,13 @@ impl FakeDiscord {
             .collect()
     }
 
+    /// How many recorded requests match `predicate` (without copying them: cheap enough to
+    /// re-check after every request while a thousand replies arrive).
+    pub fn count_requests(&self, predicate: impl Fn(&RecordedRequest) -> bool) -> usize {
+        let requests = self.shared.requests.lock().expect("requests lock");
+        requests.iter().filter(|r| predicate(r)).count()
+    }
+
     /// A feed of every later request, as it is answered (for load drivers measuring latency).
     pub fn request_feed(&self) -> mpsc::UnboundedReceiver<RecordedRequest> {
         let (sender, receiver) = mpsc::unbounded_channel();
