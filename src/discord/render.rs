@@ -8,6 +8,8 @@
 //! assert_eq!(discord_len("é🙂"), 3);
 //! ```
 
+use std::fmt::Write as _;
+
 use serde::Serialize;
 
 use crate::card::{Card, Details, Due, Layout, Tone};
@@ -162,12 +164,12 @@ pub fn to_compact_embed(card: &Card) -> Embed {
 /// One list embed with a line per card:
 /// `[VEN1-000079](url) Problème connexion — Open · 🟡 Medium · Support Agent · due <t:…:R>`.
 pub fn to_list_embed(cards: &[Card]) -> Embed {
-    let lines: Vec<String> = cards.iter().map(list_line).collect();
+    let lines: Vec<String> = cards.iter().map(list_line_within_limit).collect();
     let alarm = cards.iter().any(|c| c.tone == Tone::Alarm);
     Embed {
         title: format!("{} tickets", cards.len()),
         url: cards.first().map(|c| c.url.clone()).unwrap_or_default(),
-        description: Some(truncate(&lines.join("\n"), DESCRIPTION_LIMIT)),
+        description: Some(list_description(&lines)),
         color: if alarm {
             Tone::Alarm.color()
         } else {
@@ -181,29 +183,67 @@ pub fn to_list_embed(cards: &[Card]) -> Embed {
 
 /// Longest subject shown on a list line.
 const LIST_SUBJECT_CHARS: usize = 80;
+/// Longest reference, status or assignee shown on a list line.
+const LIST_FACT_CHARS: usize = 64;
+/// Room kept for the closing `… and N more` line.
+const LIST_MORE_ROOM: usize = 32;
 
-fn list_line(card: &Card) -> String {
+/// The list's lines, each whole: cutting one would break its link or timestamp markup and
+/// leave a stray `[` or `<` in the channel. What does not fit is counted in a last line.
+fn list_description(lines: &[String]) -> String {
+    let mut text = String::new();
+    for (shown, line) in lines.iter().enumerate() {
+        let left = lines.len() - shown;
+        let room = if left > 1 { LIST_MORE_ROOM } else { 0 };
+        if discord_len(&text) + 1 + discord_len(line) + room > DESCRIPTION_LIMIT {
+            let _ = write!(text, "\n… and {left} more");
+            break;
+        }
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        text.push_str(line);
+    }
+    text
+}
+
+/// The card's list line; without its link when the ticket URL alone would not fit (a link
+/// template filled with an absurd reference), so that every line fits whole.
+fn list_line_within_limit(card: &Card) -> String {
+    let line = list_line(card, Some(&card.url));
+    if discord_len(&line) + LIST_MORE_ROOM <= DESCRIPTION_LIMIT {
+        return line;
+    }
+    list_line(card, None)
+}
+
+fn list_line(card: &Card, url: Option<&str>) -> String {
+    let short = |text: &str| escape_markdown(&crate::card::truncate_chars(text, LIST_FACT_CHARS));
     let subject = escape_markdown(&crate::card::truncate_chars(
         &card.subject,
         LIST_SUBJECT_CHARS,
     ));
-    let mut facts = vec![escape_markdown(&card.status)];
-    facts.extend(card.priority.as_deref().map(priority_value));
+    let mut facts = vec![short(&card.status)];
+    facts.extend(
+        card.priority
+            .as_deref()
+            .map(|p| priority_value(&crate::card::truncate_chars(p, LIST_FACT_CHARS))),
+    );
     facts.push(
         card.assignee
             .as_deref()
-            .map_or_else(|| "Unassigned".to_owned(), escape_markdown),
+            .map_or_else(|| "Unassigned".to_owned(), short),
     );
     if let Some(due) = card.due {
         let overdue = if due.overdue { "⚠️ overdue " } else { "" };
         facts.push(format!("{overdue}due <t:{}:R>", due.at.unix_timestamp()));
     }
-    format!(
-        "[{}]({}) {subject} — {}",
-        escape_markdown(&card.reference),
-        card.url,
-        facts.join(" · ")
-    )
+    let reference = short(&card.reference);
+    let head = match url {
+        Some(url) => format!("[{reference}]({url})"),
+        None => reference,
+    };
+    format!("{head} {subject} — {}", facts.join(" · "))
 }
 
 /// The Details views of a card's tickets, within every message limit.

@@ -6,7 +6,7 @@ use xalantis_bot::card::{CardOptions, ticket_card};
 use xalantis_bot::discord::render::{
     DESCRIPTION_LIMIT, EMBEDS_PER_MESSAGE, Embed, FIELD_NAME_LIMIT, FIELD_VALUE_LIMIT,
     FIELDS_LIMIT, FOOTER_LIMIT, MESSAGE_EMBEDS_TOTAL_LIMIT, TITLE_LIMIT, discord_len,
-    escape_markdown, fit_embeds, to_discord_embed,
+    escape_markdown, fit_embeds, to_discord_embed, to_list_embed,
 };
 use xalantis_bot::xalantis::Ticket;
 
@@ -112,6 +112,47 @@ fn ten_large_cards_fit_in_one_message() {
         embeds.iter().all(|e| e.fields.len() >= 4),
         "status, priority, assignee and due survive"
     );
+}
+
+#[test]
+fn a_long_list_keeps_its_lines_whole_and_counts_what_did_not_fit() {
+    let options = CardOptions {
+        link_template: Some("https://support.example.com/t/{reference}".to_owned()),
+        ..CardOptions::default()
+    };
+    let card = |reference: String| {
+        let json = json!({"uuid": "be2dde82-493c-44f8-9118-e468b5c1c732", "reference": reference,
+            "subject": "S".repeat(300), "status": "open", "priority": "high",
+            "assignee": {"name": "A".repeat(500)}, "due_at": "2026-01-14T10:00:00Z"});
+        let ticket = Ticket::from_response(&json).unwrap();
+        ticket_card(&ticket, &options, datetime!(2026-01-13 00:00 UTC))
+    };
+    // The first reference makes a 4,500-character link (each newline is `%0A`); the other
+    // lines are long enough that not all twelve fit in one description.
+    let mut cards = vec![card(format!("VEN1-{}", "\n".repeat(1500)))];
+    cards.extend((1..12).map(|i| card(format!("VEN1-{i:06}-{}", "r".repeat(300)))));
+    let embed = to_list_embed(&cards);
+    assert_within_limits(std::slice::from_ref(&embed));
+    let description = embed.description.unwrap();
+    let lines: Vec<&str> = description.split('\n').filter(|l| !l.is_empty()).collect();
+    let (last, shown) = lines.split_last().unwrap();
+    assert!(
+        last.starts_with("… and ") && last.ends_with(" more"),
+        "{last}"
+    );
+    assert!(
+        shown.len() > 1 && shown.len() < 12,
+        "{} lines shown",
+        shown.len()
+    );
+    for line in shown {
+        assert!(line.ends_with(":R>"), "a line cut short: {line}");
+    }
+    assert!(
+        !description.contains("%0A"),
+        "the oversized link is left out"
+    );
+    assert!(shown[1].starts_with("[VEN1-000001-"), "{}", shown[1]);
 }
 
 #[test]
