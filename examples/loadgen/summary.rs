@@ -22,6 +22,9 @@ pub struct Figures {
     pub replies: f64,
     /// Mentions shed by the bot (`xalantis_bot_events_shed_total`).
     pub shed: f64,
+    /// 1 when a phase stopped waiting for replies after `--timeout-secs` (over several runs:
+    /// how many did).
+    pub timed_out: f64,
     /// Reply latency, dispatch → the fake receives the POST: median.
     pub p50_ms: f64,
     /// 95th percentile.
@@ -92,6 +95,7 @@ pub fn medians(runs: &[Figures]) -> Figures {
         replies_expected: median(|f| f.replies_expected),
         replies: median(|f| f.replies),
         shed: median(|f| f.shed),
+        timed_out: runs.iter().map(|f| f.timed_out).sum(),
         p50_ms: median(|f| f.p50_ms),
         p95_ms: median(|f| f.p95_ms),
         p99_ms: median(|f| f.p99_ms),
@@ -115,7 +119,7 @@ pub fn medians(runs: &[Figures]) -> Figures {
 /// One line per run.
 pub fn run_line(index: usize, f: &Figures) -> String {
     format!(
-        "run {index}: {:.0} events/s, {:.2} s, cpu {:.2} s ({:.1} µs/event), p50/p95/p99 {:.2}/{:.2}/{:.2} ms, replies {}/{}, shed {}, peak RSS {:.1} MiB",
+        "run {index}: {:.0} events/s, {:.2} s, cpu {:.2} s ({:.1} µs/event), p50/p95/p99 {:.2}/{:.2}/{:.2} ms, replies {}/{}, shed {}, peak RSS {:.1} MiB{}",
         f.events_per_s,
         f.seconds,
         f.cpu_s,
@@ -126,7 +130,8 @@ pub fn run_line(index: usize, f: &Figures) -> String {
         f.replies,
         f.replies_expected,
         f.shed,
-        f.rss_peak_mib
+        f.rss_peak_mib,
+        if f.timed_out > 0.0 { ", timed out" } else { "" }
     )
 }
 
@@ -153,10 +158,15 @@ pub fn render(title: &str, f: &Figures, runs: usize) -> String {
             f.events_per_s, f.seconds, f.idle_lag_ms
         ),
     );
+    let timed_out = if f.timed_out > 0.0 {
+        format!(" ({:.0} run(s) timed out waiting)", f.timed_out)
+    } else {
+        String::new()
+    };
     line(
         "replies",
         format!(
-            "{:.0} of {:.0} expected, {:.0} shed",
+            "{:.0} of {:.0} expected, {:.0} shed{timed_out}",
             f.replies, f.replies_expected, f.shed
         ),
     );

@@ -81,6 +81,7 @@ impl Dispatcher {
             message_id: head.id.0,
             guild_id: head.guild_id.map(|g| g.0),
             author: head.author.id.0,
+            received: std::time::Instant::now(),
         };
         if mentions.is_empty() || !self.shared.wants_answer(source.guild_id, source.channel_id) {
             return None;

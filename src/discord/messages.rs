@@ -4,6 +4,8 @@
 use serenity::all::{
     ChannelId, CreateMessage, EditMessage, Http, MessageId, MessageUpdateEvent, Nonce,
 };
+use std::time::Instant;
+
 use tokio::sync::OwnedSemaphorePermit;
 
 use super::bindings::{Binding, now_unix};
@@ -30,6 +32,8 @@ pub struct Source {
     pub guild_id: Option<u64>,
     /// Its author (may delete the card).
     pub author: u64,
+    /// When the bot read it (for the answer's latency).
+    pub received: Instant,
 }
 
 /// Cards to post in full, and lines pointing at cards posted recently.
@@ -49,6 +53,7 @@ impl Shared {
         mentions: Vec<Mention>,
         _permit: OwnedSemaphorePermit,
     ) {
+        let started = Instant::now();
         let effective = self.effective(source.guild_id, source.channel_id);
         self.bot
             .ops()
@@ -62,7 +67,18 @@ impl Shared {
         if plan.fresh.is_empty() && plan.jumps.is_empty() {
             return;
         }
-        self.post(http, source, plan, effective.compact).await;
+        let built = Instant::now();
+        if let Some(sent) = self.post(http, source, plan, effective.compact).await {
+            self.bot.ops().metrics.answered(sent - source.received);
+            tracing::debug!(
+                message = source.message_id,
+                queued_us = micros(started - source.received),
+                built_us = micros(built - started),
+                sent_us = micros(sent - built),
+                remembered_us = micros(sent.elapsed()),
+                "answered"
+            );
+        }
     }
 
     /// An edited message that now names tickets (and has no card yet).
@@ -100,7 +116,14 @@ impl Shared {
         plan
     }
 
-    async fn post(&self, http: &Http, source: Source, plan: Plan, compact: bool) {
+    /// Sends the reply; when Discord took it, if it did.
+    async fn post(
+        &self,
+        http: &Http,
+        source: Source,
+        plan: Plan,
+        compact: bool,
+    ) -> Option<Instant> {
         // The source id as nonce: a create retried after a 5xx, or a second answer to the same
         // message, is dropped by Discord instead of posted twice.
         let mut create = CreateMessage::new()
@@ -124,9 +147,14 @@ impl Shared {
         drop(sending);
         self.count_reply(ReplyKind::Message, &sent);
         match sent {
-            Ok(reply) => self.remember(source, reply.id.get(), &plan.fresh),
+            Ok(reply) => {
+                let sent = Instant::now();
+                self.remember(source, reply.id.get(), &plan.fresh);
+                Some(sent)
+            }
             Err(error) => {
                 tracing::warn!(%error, channel = source.channel_id, "could not send a ticket card");
+                None
             }
         }
     }
@@ -178,6 +206,7 @@ impl Shared {
                     message_id: event.id.get(),
                     guild_id: event.guild_id.map(serenity::all::GuildId::get),
                     author: author.id.get(),
+                    received: Instant::now(),
                 };
                 self.answer_new(http, source, content).await;
             }
@@ -249,4 +278,8 @@ impl Shared {
             tracing::warn!(%error, "could not delete a ticket card after its source went away");
         }
     }
+}
+
+fn micros(elapsed: std::time::Duration) -> u64 {
+    u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX)
 }

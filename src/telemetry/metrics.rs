@@ -106,6 +106,7 @@ pub struct Metrics {
     mentions: Family<PlatformLabel, Counter>,
     lookups: Family<OutcomeLabel, Counter>,
     xalantis_latency: Histogram,
+    answer_latency: Histogram,
     replies: Family<ReplyLabels, Counter>,
     errors: Family<ErrorLabels, Counter>,
     gateway_reconnects: Family<PlatformLabel, Counter>,
@@ -127,6 +128,7 @@ impl Metrics {
             mentions: Family::default(),
             lookups: Family::default(),
             xalantis_latency: Histogram::new(exponential_buckets(0.005, 2.0, 12)),
+            answer_latency: Histogram::new(exponential_buckets(0.000_25, 2.0, 14)),
             replies: Family::default(),
             errors: Family::default(),
             gateway_reconnects: Family::default(),
@@ -157,6 +159,12 @@ impl Metrics {
             "Duration of each HTTP request to Xalantis, retries included, body read included",
             Unit::Seconds,
             self.xalantis_latency.clone(),
+        );
+        registry.register_with_unit(
+            "answer_duration",
+            "From a Discord message naming tickets reaching the bot to Discord accepting its card",
+            Unit::Seconds,
+            self.answer_latency.clone(),
         );
         registry.register(
             "replies",
@@ -212,6 +220,11 @@ impl Metrics {
         if let Err(error) = outcome {
             self.error("xalantis", error.kind());
         }
+    }
+
+    /// A message was answered `elapsed` after it reached the bot.
+    pub fn answered(&self, elapsed: Duration) {
+        self.answer_latency.observe(elapsed.as_secs_f64());
     }
 
     /// A reply reached `platform`.

@@ -198,7 +198,7 @@ async fn healthz_fails_after_xalantis_refuses_access_and_recovers_after_a_good_a
 }
 
 #[tokio::test]
-async fn metrics_count_mentions_lookups_cache_hits_latency_and_replies() {
+async fn metrics_count_mentions_lookups_cache_hits_latencies_and_replies() {
     let bot = spawn_ops_bot(&[("COOLDOWN_SECS", "0")]).await;
     bot.mention_and_wait_for_the_reply(&format!("see {EXAMPLE_TICKET_REFERENCE}"))
         .await;
@@ -246,6 +246,15 @@ async fn metrics_count_mentions_lookups_cache_hits_latency_and_replies() {
         .unwrap_or(0.0_f64);
     assert!(seconds > 0.0 && seconds < WAIT.as_secs_f64(), "{seconds}");
     assert!(text.ends_with("# EOF\n"));
+    let text = bot
+        .wait_metric("xalantis_bot_answer_duration_seconds_count", 2)
+        .await;
+    let answering =
+        sample_value(&text, "xalantis_bot_answer_duration_seconds_sum").unwrap_or(0.0_f64);
+    assert!(
+        answering > 0.0 && answering < WAIT.as_secs_f64(),
+        "{answering}"
+    );
     bot.shutdown().await;
 }
 
