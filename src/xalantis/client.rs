@@ -27,6 +27,7 @@ use std::time::Duration;
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderValue};
 use reqwest::{Response, StatusCode};
 use serde_json::Value;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use url::Url;
 
 use super::error::{envelope_outcome, status_error, transport_error, undecodable};
@@ -38,6 +39,12 @@ use crate::secret::Secret;
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Default largest response body read; anything longer is refused unread.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+/// Bytes of response bodies read and parsed at once, over every request of a client. A body
+/// reserves its declared length, or the largest body allowed when it declares none, before it
+/// is read, and keeps the reservation until it is parsed: so a Xalantis sending huge or
+/// endless bodies to many calls at once costs at most this (and a few bodies wait), not the
+/// body limit times the calls in flight.
+pub const BODY_BUDGET_BYTES: usize = 8 * 1024 * 1024;
 /// Default longest `Retry-After` the client waits out before giving up.
 pub const DEFAULT_MAX_RETRY_AFTER: Duration = Duration::from_secs(5);
 /// Default number of retries after a 5xx or a lost connection.
@@ -105,6 +112,8 @@ pub struct XalantisClient {
     rate_window: Arc<RateWindow>,
     requests_sent: Arc<AtomicU64>,
     observer: Option<Arc<dyn RequestObserver>>,
+    /// [`BODY_BUDGET_BYTES`] in KiB, at least one largest body.
+    body_budget: Arc<Semaphore>,
 }
 
 impl XalantisClient {
@@ -121,12 +130,17 @@ impl XalantisClient {
             .map_err(|e| {
                 XalantisError::Unreachable(format!("cannot build the HTTP client: {e}"))
             })?;
+        let budget_kib = BODY_BUDGET_BYTES
+            .max(config.max_body_bytes)
+            .div_ceil(1024)
+            .min(Semaphore::MAX_PERMITS);
         Ok(Self {
             http,
             config: Arc::new(config),
             rate_window: Arc::default(),
             requests_sent: Arc::default(),
             observer: None,
+            body_budget: Arc::new(Semaphore::new(budget_kib)),
         })
     }
 
@@ -284,7 +298,9 @@ impl XalantisClient {
         if let Some(error) = status_error(&response) {
             return Err(error);
         }
-        let body = read_limited(response, self.config.max_body_bytes).await?;
+        let limit = self.config.max_body_bytes;
+        let _reserved = reserve(&self.body_budget, &response, limit).await?;
+        let body = read_limited(response, limit).await?;
         let value = serde_json::from_slice(&body).map_err(|e| undecodable(&e.to_string()))?;
         envelope_outcome(value, status.as_u16())
     }
@@ -331,6 +347,27 @@ fn default_headers(token: Option<&Secret>) -> Result<HeaderMap, XalantisError> {
     Ok(headers)
 }
 
+/// Waits for room in `budget` for the response's body: its declared length, or `limit` when it
+/// declares none. A body declaring more than `limit` is refused at once.
+async fn reserve(
+    budget: &Arc<Semaphore>,
+    response: &Response,
+    limit: usize,
+) -> Result<OwnedSemaphorePermit, XalantisError> {
+    let declared = match response.content_length() {
+        Some(n) => usize::try_from(n).unwrap_or(usize::MAX),
+        None => limit,
+    };
+    if declared > limit {
+        return Err(undecodable("body too large"));
+    }
+    let kib = u32::try_from(declared.div_ceil(1024).max(1)).unwrap_or(u32::MAX);
+    Arc::clone(budget)
+        .acquire_many_owned(kib)
+        .await
+        .map_err(|_| XalantisError::Unreachable("the client is shutting down".into()))
+}
+
 /// Reads the body chunk by chunk, refusing it as soon as it passes `limit` bytes.
 async fn read_limited(mut response: Response, limit: usize) -> Result<Vec<u8>, XalantisError> {
     let too_large = || undecodable("body too large");
@@ -338,7 +375,7 @@ async fn read_limited(mut response: Response, limit: usize) -> Result<Vec<u8>, X
     if usize::try_from(declared).map_or(true, |n| n > limit) {
         return Err(too_large());
     }
-    let mut body = Vec::new();
+    let mut body = Vec::with_capacity(usize::try_from(declared).unwrap_or(0));
     while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
         if body.len() + chunk.len() > limit {
             return Err(too_large());

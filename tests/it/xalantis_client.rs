@@ -487,3 +487,44 @@ async fn a_base_url_that_is_not_http_is_refused() {
     let error = XalantisClient::new(fast_config("mailto:ops@example.com")).unwrap_err();
     assert!(matches!(error, XalantisError::Unreachable(_)));
 }
+
+#[tokio::test]
+async fn many_endless_bodies_at_once_are_refused_without_holding_up_good_answers() {
+    let fake = FakeXalantis::start().await;
+    (1..=24).for_each(|n| fake.insert_ticket(sample_ticket(n)));
+    // The first 12 requests get a body of 50 MB without a length: each reserves the whole
+    // body limit from the client's body budget, so only a few are read at once; the others,
+    // and the good answers behind them, wait for room instead of piling up buffers.
+    fake.inject(Fault::huge_body(), 12);
+    let mut config = fast_config(&fake.base_url());
+    config.timeout = Duration::from_secs(5);
+    config.server_retries = 0;
+    let client = XalantisClient::new(config).unwrap();
+    let started = Instant::now();
+    let calls = (1..=24_u64).map(|n| {
+        let client = client.clone();
+        tokio::spawn(async move {
+            client
+                .fetch_ticket(&format!("00000000-0000-4000-8000-{n:012}"))
+                .await
+        })
+    });
+    let mut refused = 0;
+    let mut found = 0;
+    for call in calls.collect::<Vec<_>>() {
+        match call.await.unwrap() {
+            Err(XalantisError::Undecodable(why)) => {
+                assert_eq!(why, "body too large");
+                refused += 1;
+            }
+            Ok(Some(_)) => found += 1,
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!((refused, found), (12, 12));
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}
