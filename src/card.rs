@@ -368,6 +368,18 @@ fn excerpt(description: &str) -> Option<String> {
     Some(truncate_chars(&folded, EXCERPT_CHARS))
 }
 
+/// The colour marker shown before a priority on every platform (`🔴 ` for urgent or critical,
+/// `🟠 ` high, `🟡 ` medium, `🟢 ` low), or nothing for a priority the bot does not know.
+pub fn priority_marker(priority: &str) -> &'static str {
+    match priority.to_ascii_lowercase().as_str() {
+        "urgent" | "critical" => "🔴 ",
+        "high" => "🟠 ",
+        "medium" => "🟡 ",
+        "low" => "🟢 ",
+        _ => "",
+    }
+}
+
 /// Cuts `text` to at most `max` characters, ending with `…` when it was cut.
 pub fn truncate_chars(text: &str, max: usize) -> String {
     if text.chars().count() <= max {

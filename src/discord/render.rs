@@ -398,14 +398,11 @@ fn field(name: &str, value: &str) -> EmbedField {
 }
 
 fn priority_value(priority: &str) -> String {
-    let marker = match priority.to_ascii_lowercase().as_str() {
-        "urgent" | "critical" => "🔴 ",
-        "high" => "🟠 ",
-        "medium" => "🟡 ",
-        "low" => "🟢 ",
-        _ => "",
-    };
-    format!("{marker}{}", escape_markdown(priority))
+    format!(
+        "{}{}",
+        crate::card::priority_marker(priority),
+        escape_markdown(priority)
+    )
 }
 
 /// `<t:UNIX:f>` (absolute) and `<t:UNIX:R>` (relative), each in the reader's time zone.

@@ -138,14 +138,11 @@ pub(super) fn value(text: &str) -> String {
 }
 
 pub(super) fn priority_value(priority: &str) -> String {
-    let marker = match priority.to_ascii_lowercase().as_str() {
-        "urgent" | "critical" => "🔴 ",
-        "high" => "🟠 ",
-        "medium" => "🟡 ",
-        "low" => "🟢 ",
-        _ => "",
-    };
-    format!("{marker}{}", value(priority))
+    format!(
+        "{}{}",
+        crate::card::priority_marker(priority),
+        value(priority)
+    )
 }
 
 /// Fallback of a date token: what clients that cannot localise show.
