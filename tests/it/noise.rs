@@ -292,20 +292,14 @@ async fn a_live_card_is_edited_when_its_ticket_changes() {
             .unwrap()
             .starts_with("🔄 Updated <t:")
     );
-    let edits = bot
-        .discord
-        .requests_to(
-            "PATCH",
-            &format!("/api/v10/channels/{}/messages/{card}", CHANNEL.id()),
-        )
-        .len();
+    let path = format!("/api/v10/channels/{}/messages/{card}", CHANNEL.id());
+    // The fake stores the edit before it records the exchange: wait for the record too.
+    bot.discord
+        .wait_for_request(|r| r.is("PATCH", &path), WAIT)
+        .await
+        .expect("the edit is recorded");
+    let edits = bot.discord.requests_to("PATCH", &path).len();
     tokio::time::sleep(Duration::from_millis(2500)).await;
-    let later = bot
-        .discord
-        .requests_to(
-            "PATCH",
-            &format!("/api/v10/channels/{}/messages/{card}", CHANNEL.id()),
-        )
-        .len();
+    let later = bot.discord.requests_to("PATCH", &path).len();
     assert_eq!(edits, later, "an unchanged ticket is not edited again");
 }

@@ -62,7 +62,11 @@ async fn a_dispatched_message_reaches_the_bot_and_its_reply_is_recorded() {
     let reply = &fake.bot_messages_in(CHANNEL.id())[0];
     assert_eq!(reply["content"], "echo !hello");
     assert_eq!(reply["message_reference"]["message_id"], source.to_string());
-    let request = &fake.requests_to("POST", "/api/v10/channels/500/messages")[0];
+    // The store holds the reply before the exchange is recorded (that waits for the answer).
+    let request = fake
+        .wait_for_request(|r| r.is("POST", "/api/v10/channels/500/messages"), WAIT)
+        .await
+        .expect("the reply's request is recorded");
     assert_eq!(
         request.header("authorization"),
         Some(format!("Bot {TOKEN}").as_str())
