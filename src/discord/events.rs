@@ -24,6 +24,7 @@ use super::messages::Source;
 use super::shared::Shared;
 use crate::detect::Mention;
 use crate::gate::{Gate, Pass};
+use crate::settings::Effective;
 use crate::telemetry::metrics::Platform;
 
 /// The bot's side of the gateway.
@@ -76,24 +77,26 @@ impl Dispatcher {
             return None;
         }
         let mentions = self.shared.bot.mentions(&head.content);
+        if mentions.is_empty() {
+            return None;
+        }
+        let guild_id = head.guild_id.map(|g| g.0);
+        let effective = self.shared.answering(guild_id, head.channel_id.0)?;
         let source = Source {
             channel_id: head.channel_id.0,
             message_id: head.id.0,
-            guild_id: head.guild_id.map(|g| g.0),
+            guild_id,
             author: head.author.id.0,
             received: std::time::Instant::now(),
         };
-        if mentions.is_empty() || !self.shared.wants_answer(source.guild_id, source.channel_id) {
-            return None;
-        }
         let pass = self.gate.enter()?;
         if let Some(permit) = self.shared.admission.try_admit() {
-            self.spawn_answer(pass, permit, source, mentions);
+            self.spawn_answer(pass, permit, source, effective, mentions);
             return None;
         }
         Some(Box::pin(async move {
             if let Some(permit) = self.shared.admit_waiting().await {
-                self.spawn_answer(pass, permit, source, mentions);
+                self.spawn_answer(pass, permit, source, effective, mentions);
             }
         }))
     }
@@ -103,11 +106,16 @@ impl Dispatcher {
         pass: Pass,
         permit: OwnedSemaphorePermit,
         source: Source,
+        effective: Effective,
         mentions: Vec<Mention>,
     ) {
         let shared = Arc::clone(&self.shared);
         let http = Arc::clone(&self.http);
-        let answer = async move { shared.answer_message(&http, source, mentions, permit).await };
+        let answer = async move {
+            shared
+                .answer_message(&http, source, effective, mentions, permit)
+                .await;
+        };
         tokio::spawn(run_with_pass(pass, answer));
     }
 

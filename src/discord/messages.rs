@@ -43,18 +43,18 @@ struct Plan {
 }
 
 impl Shared {
-    /// A new message naming `mentions`, admitted with `permit` (the gateway reader detected
-    /// them, counted the message for the cooldown, skipped bots and webhooks and checked
-    /// [`Shared::wants_answer`]).
+    /// A new message naming `mentions`, admitted with `permit`, answered with `effective` (the
+    /// gateway reader detected them, counted the message for the cooldown, skipped bots and
+    /// webhooks and read the settings with [`Shared::answering`]).
     pub async fn answer_message(
         &self,
         http: &Http,
         source: Source,
+        effective: Effective,
         mentions: Vec<Mention>,
         _permit: OwnedSemaphorePermit,
     ) {
         let started = Instant::now();
-        let effective = self.effective(source.guild_id, source.channel_id);
         self.bot
             .ops()
             .metrics
@@ -84,11 +84,15 @@ impl Shared {
     /// An edited message that now names tickets (and has no card yet).
     async fn answer_new(&self, http: &Http, source: Source, content: &str) {
         let mentions = self.bot.mentions(content);
-        if mentions.is_empty() || !self.wants_answer(source.guild_id, source.channel_id) {
+        if mentions.is_empty() {
             return;
         }
+        let Some(effective) = self.answering(source.guild_id, source.channel_id) else {
+            return;
+        };
         let Some(permit) = self.admit() else { return };
-        self.answer_message(http, source, mentions, permit).await;
+        self.answer_message(http, source, effective, mentions, permit)
+            .await;
     }
 
     /// Splits cards by cooldown: fresh ones in full, recent ones as a jump link (or nothing

@@ -106,9 +106,13 @@ impl Shared {
         }
     }
 
-    /// Whether a message at `source` gets passive answers (watched channel, not switched off).
-    pub fn wants_answer(&self, guild_id: Option<u64>, channel_id: u64) -> bool {
-        self.answers_in(guild_id, channel_id) && self.effective(guild_id, channel_id).passive
+    /// The settings a passive answer in this channel follows, or `None` when the channel gets
+    /// none (not watched, or switched off).
+    pub fn answering(&self, guild_id: Option<u64>, channel_id: u64) -> Option<Effective> {
+        if !self.answers_in(guild_id, channel_id) {
+            return None;
+        }
+        Some(self.effective(guild_id, channel_id)).filter(|e| e.passive)
     }
 
     /// A permit to send to Discord, waiting while [`MAX_SENDS_IN_FLIGHT`] sends are under way.

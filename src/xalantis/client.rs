@@ -368,14 +368,12 @@ async fn reserve(
         .map_err(|_| XalantisError::Unreachable("the client is shutting down".into()))
 }
 
-/// Reads the body chunk by chunk, refusing it as soon as it passes `limit` bytes.
+/// Reads the body chunk by chunk, refusing it as soon as it passes `limit` bytes (a declared
+/// length over `limit` was refused by [`reserve`] already).
 async fn read_limited(mut response: Response, limit: usize) -> Result<Vec<u8>, XalantisError> {
     let too_large = || undecodable("body too large");
     let declared = response.content_length().unwrap_or(0);
-    if usize::try_from(declared).map_or(true, |n| n > limit) {
-        return Err(too_large());
-    }
-    let mut body = Vec::with_capacity(usize::try_from(declared).unwrap_or(0));
+    let mut body = Vec::with_capacity(usize::try_from(declared).unwrap_or(0).min(limit));
     while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
         if body.len() + chunk.len() > limit {
             return Err(too_large());
