@@ -12,12 +12,20 @@ loadgen's end-to-end figure, which counts them. Only the Python standard library
     python3 examples/loadgen/wire_latency.py run.pcap
 
 Messages whose frame left within the first second of the capture (the warm-up) are skipped.
+
+With the bot's log as a second argument (a loadgen run with `--log-dir DIR` and
+`RUST_LOG=info,xalantis_bot::discord::messages=debug`), the 20 slowest answers are split into
+their stages: reader (frame on the wire → the bot read it), queued (→ its task started),
+built (lookup and card), send (→ the POST on the wire).
+
+    python3 examples/loadgen/wire_latency.py run.pcap DIR/bot-*.log
 """
 
 import math
 import re
 import struct
 import sys
+from datetime import datetime
 
 MESSAGE_ID = re.compile(rb'"guild_id":"\d+","id":"(\d+)"')
 REPLY_TO = re.compile(rb'"message_reference":\{[^}]*"message_id":"?(\d+)')
@@ -42,7 +50,45 @@ def percentile(values, q):
     return values[min(len(values) - 1, max(0, math.ceil(q * len(values)) - 1))]
 
 
-def main(path):
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+STAGE = re.compile(r"(\w+_us)=(\d+)")
+
+
+def answers(log_path):
+    """message id -> (log time, stage micros) of each `answered` line of the bot's text log."""
+    found = {}
+    with open(log_path, errors="replace") as log:
+        for line in log:
+            line = ANSI.sub("", line)
+            m = re.search(r" answered (\d+)", line)
+            if not m:
+                continue
+            at = datetime.fromisoformat(line[:27].replace("Z", "+00:00")).timestamp()
+            found[int(m.group(1))] = (at, {k: int(v) for k, v in STAGE.findall(line)})
+    return found
+
+
+def stages(sent, replied, timed, log_path):
+    logged = answers(log_path)
+    rows = []
+    for i in timed:
+        if i not in logged:
+            continue
+        at, us = logged[i]
+        received = at - (us["remembered_us"] + us["sent_us"] + us["built_us"] + us["queued_us"]) / 1e6
+        send_start = received + (us["queued_us"] + us["built_us"]) / 1e6
+        rows.append((
+            (replied[i] - sent[i]) * 1e3,
+            (received - sent[i]) * 1e3,
+            us["queued_us"] / 1e3,
+            us["built_us"] / 1e3,
+            (replied[i] - send_start) * 1e3,
+        ))
+    for row in sorted(rows)[-20:]:
+        print("total %.3f  reader %.3f  queued %.3f  built %.3f  send %.3f ms" % row)
+
+
+def main(path, log_path=None):
     sent, replied, start = {}, {}, None
     for at, payload in segments(path):
         start = at if start is None else start
@@ -59,7 +105,9 @@ def main(path):
         "bot, frame on the wire -> reply on the wire: %d replies, p50 %.2f / p95 %.2f / p99 %.2f / max %.2f ms"
         % (len(ms), percentile(ms, 0.5), percentile(ms, 0.95), percentile(ms, 0.99), ms[-1])
     )
+    if log_path:
+        stages(sent, replied, timed, log_path)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(*sys.argv[1:3])
