@@ -252,9 +252,15 @@ impl LookupService {
         if freshness == Freshness::Fresh {
             self.tickets.invalidate(&key).await;
         }
+        // The call's state (about 7 KB) is boxed only once the fetch runs: a lookup that waits
+        // on another's fetch of the same ticket, or is answered from the cache, holds only
+        // this small unpolled future (BENCHMARKS.md, "Memory per waiting answer").
         let fetch = async {
-            let ticket = self.call(self.client.fetch_ticket(&key)).await?;
-            Ok::<_, XalantisError>(ticket.map(Arc::new))
+            Box::pin(async {
+                let ticket = self.call(self.client.fetch_ticket(&key)).await?;
+                Ok::<_, XalantisError>(ticket.map(Arc::new))
+            })
+            .await
         };
         let entry = self
             .tickets
@@ -289,14 +295,18 @@ impl LookupService {
     }
 
     async fn resolve_reference(&self, key: String) -> Answer<Option<String>> {
+        // Boxed once it runs, as in `ticket_by_uuid`.
         let search = async {
-            let found = self
-                .call(self.client.find_ticket_by_reference(&key))
-                .await?;
-            Ok::<_, XalantisError>(match found {
-                Some(ticket) => Some(self.remember(ticket).await),
-                None => None,
+            Box::pin(async {
+                let found = self
+                    .call(self.client.find_ticket_by_reference(&key))
+                    .await?;
+                Ok::<_, XalantisError>(match found {
+                    Some(ticket) => Some(self.remember(ticket).await),
+                    None => None,
+                })
             })
+            .await
         };
         let entry = self
             .references

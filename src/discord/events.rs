@@ -109,13 +109,16 @@ impl Dispatcher {
         effective: Effective,
         mentions: Vec<Mention>,
     ) {
-        let shared = Arc::clone(&self.shared);
-        let http = Arc::clone(&self.http);
-        let answer = async move {
-            shared
-                .answer_message(&http, source, effective, mentions, permit)
-                .await;
-        };
+        let answer = answer_task(
+            Arc::clone(&self.shared),
+            Arc::clone(&self.http),
+            Answer {
+                permit,
+                source,
+                effective,
+                mentions,
+            },
+        );
         tokio::spawn(run_with_pass(pass, answer));
     }
 
@@ -196,6 +199,30 @@ impl Events for Dispatcher {
             .health
             .set_connected(Platform::Discord, false);
     }
+}
+
+/// What a task answering one message gets.
+struct Answer {
+    permit: OwnedSemaphorePermit,
+    source: Source,
+    effective: Effective,
+    mentions: Vec<Mention>,
+}
+
+/// The task answering one message. Up to [`MAX_MESSAGES_IN_FLIGHT`] of them wait at once (on
+/// Xalantis, on room to send), so its size is memory per waiting answer (a test bounds it).
+///
+/// [`MAX_MESSAGES_IN_FLIGHT`]: super::admission::MAX_MESSAGES_IN_FLIGHT
+async fn answer_task(shared: Arc<Shared>, http: Arc<Http>, answer: Answer) {
+    let Answer {
+        permit,
+        source,
+        effective,
+        mentions,
+    } = answer;
+    shared
+        .answer_message(&http, source, effective, mentions, permit)
+        .await;
 }
 
 async fn run_with_pass(pass: Pass, task: impl Future<Output = ()>) {
@@ -326,6 +353,44 @@ mod tests {
         );
         assert!(head.guild_id.is_none() && !head.author.bot && head.webhook_id.is_none());
         assert!(matches!(head.content, Cow::Borrowed("VEN1-000079 please")));
+    }
+
+    /// Answers wait by the thousand when Xalantis is slow: what each one holds is bounded.
+    #[tokio::test]
+    async fn a_waiting_answer_is_small() {
+        let vars = [
+            ("DISCORD_TOKEN", "discord-secret"),
+            ("XALANTIS_API_TOKEN", "sk_test"),
+            ("XALANTIS_API_URL", "http://127.0.0.1:9"),
+            ("DATABASE_PATH", ":memory:"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        let config = crate::config::Config::from_vars(&vars, crate::config::Purpose::Run).unwrap();
+        let state = crate::state::State::open(&config).unwrap();
+        let bot = crate::bot::Bot::new(&config).unwrap();
+        let shared = Arc::new(Shared::new(bot, config.discord.as_ref().unwrap(), &state));
+        let permit = shared.admit().unwrap();
+        let task = answer_task(
+            Arc::clone(&shared),
+            Arc::new(Http::new("discord-secret")),
+            Answer {
+                permit,
+                source: Source {
+                    channel_id: 1,
+                    message_id: 2,
+                    guild_id: None,
+                    author: 3,
+                    received: std::time::Instant::now(),
+                },
+                effective: shared.effective(None, 1),
+                mentions: Vec::new(),
+            },
+        );
+        let size = std::mem::size_of_val(&task);
+        println!("a waiting answer task: {size} bytes");
+        assert!(size <= 1024, "{size} bytes");
     }
 
     #[test]

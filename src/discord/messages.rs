@@ -68,7 +68,9 @@ impl Shared {
             return;
         }
         let built = Instant::now();
-        if let Some(sent) = self.post(http, source, plan, effective.compact).await {
+        // Boxed: the send's state (serenity's request, with its retries) would otherwise be
+        // part of every answer task, also of the many that wait on Xalantis.
+        if let Some(sent) = Box::pin(self.post(http, source, plan, effective.compact)).await {
             self.bot.ops().metrics.answered(sent - source.received);
             tracing::debug!(
                 message = source.message_id,

@@ -24,6 +24,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use bytes::Bytes;
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderValue};
 use reqwest::{Response, StatusCode};
 use serde_json::Value;
@@ -369,18 +370,28 @@ async fn reserve(
 }
 
 /// Reads the body chunk by chunk, refusing it as soon as it passes `limit` bytes (a declared
-/// length over `limit` was refused by [`reserve`] already).
-async fn read_limited(mut response: Response, limit: usize) -> Result<Vec<u8>, XalantisError> {
-    let too_large = || undecodable("body too large");
-    let declared = response.content_length().unwrap_or(0);
-    let mut body = Vec::with_capacity(usize::try_from(declared).unwrap_or(0).min(limit));
+/// length over `limit` was refused by [`reserve`] already). The chunks are kept as they come
+/// and joined once at the end, and only when there are several: a body in one chunk (most
+/// tickets) is never copied, and a huge one refused midway never grew a buffer by doubling
+/// (which held half as much again while it copied, and left glibc large blocks to keep).
+async fn read_limited(mut response: Response, limit: usize) -> Result<Bytes, XalantisError> {
+    let mut chunks: Vec<Bytes> = Vec::new();
+    let mut length = 0;
     while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
-        if body.len() + chunk.len() > limit {
-            return Err(too_large());
+        length += chunk.len();
+        if length > limit {
+            return Err(undecodable("body too large"));
         }
-        body.extend_from_slice(&chunk);
+        chunks.push(chunk);
     }
-    Ok(body)
+    if chunks.len() <= 1 {
+        return Ok(chunks.pop().unwrap_or_default());
+    }
+    let mut body = Vec::with_capacity(length);
+    for chunk in &chunks {
+        body.extend_from_slice(chunk);
+    }
+    Ok(Bytes::from(body))
 }
 
 #[cfg(test)]

@@ -346,3 +346,20 @@ async fn a_long_rate_limit_fails_every_lookup_without_a_storm() {
     );
     assert_eq!(fake.call_count(), 1);
 }
+
+/// A lookup waiting on another's fetch of its ticket holds its own future only: the HTTP
+/// call's state (about 7 KB) is boxed when the fetch runs, so a thousand answers waiting on a
+/// slow Xalantis do not hold a thousand of them.
+#[tokio::test]
+async fn a_lookup_future_does_not_hold_the_http_call() {
+    let (_fake, service) = example_service().await;
+    for id in [
+        uuid(EXAMPLE_TICKET_UUID),
+        reference(EXAMPLE_TICKET_REFERENCE),
+    ] {
+        let lookup = service.lookup(&id, Freshness::Cached);
+        let size = std::mem::size_of_val(&lookup);
+        println!("a lookup of {id:?}: {size} bytes");
+        assert!(size <= 2048, "{size} bytes");
+    }
+}
