@@ -112,12 +112,10 @@ impl Dispatcher {
         let answer = answer_task(
             Arc::clone(&self.shared),
             Arc::clone(&self.http),
-            Answer {
-                permit,
-                source,
-                effective,
-                mentions,
-            },
+            source,
+            effective,
+            mentions,
+            permit,
         );
         tokio::spawn(run_with_pass(pass, answer));
     }
@@ -201,25 +199,18 @@ impl Events for Dispatcher {
     }
 }
 
-/// What a task answering one message gets.
-struct Answer {
-    permit: OwnedSemaphorePermit,
-    source: Source,
-    effective: Effective,
-    mentions: Vec<Mention>,
-}
-
 /// The task answering one message. Up to [`MAX_MESSAGES_IN_FLIGHT`] of them wait at once (on
 /// Xalantis, on room to send), so its size is memory per waiting answer (a test bounds it).
 ///
 /// [`MAX_MESSAGES_IN_FLIGHT`]: super::admission::MAX_MESSAGES_IN_FLIGHT
-async fn answer_task(shared: Arc<Shared>, http: Arc<Http>, answer: Answer) {
-    let Answer {
-        permit,
-        source,
-        effective,
-        mentions,
-    } = answer;
+async fn answer_task(
+    shared: Arc<Shared>,
+    http: Arc<Http>,
+    source: Source,
+    effective: Effective,
+    mentions: Vec<Mention>,
+    permit: OwnedSemaphorePermit,
+) {
     shared
         .answer_message(&http, source, effective, mentions, permit)
         .await;
@@ -375,18 +366,16 @@ mod tests {
         let task = answer_task(
             Arc::clone(&shared),
             Arc::new(Http::new("discord-secret")),
-            Answer {
-                permit,
-                source: Source {
-                    channel_id: 1,
-                    message_id: 2,
-                    guild_id: None,
-                    author: 3,
-                    received: std::time::Instant::now(),
-                },
-                effective: shared.effective(None, 1),
-                mentions: Vec::new(),
+            Source {
+                channel_id: 1,
+                message_id: 2,
+                guild_id: None,
+                author: 3,
+                received: std::time::Instant::now(),
             },
+            shared.effective(None, 1),
+            Vec::new(),
+            permit,
         );
         let size = std::mem::size_of_val(&task);
         println!("a waiting answer task: {size} bytes");
