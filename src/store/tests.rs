@@ -121,3 +121,31 @@ async fn a_burst_of_writes_is_committed_in_order_in_batches() {
     );
     assert_eq!(writer.dropped_writes(), 0);
 }
+
+#[test]
+fn writes_arriving_close_together_share_a_commit() {
+    let store = Store::open_in_memory().unwrap();
+    let commits = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = Arc::clone(&commits);
+    store
+        .lock()
+        .commit_hook(Some(move || {
+            counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            false
+        }))
+        .unwrap();
+    let writer = store.writer();
+    // 50 writes, one every 100 µs or more: the writer thread would commit most of them on their
+    // own if it wrote whatever had arrived at once.
+    for n in 0..50 {
+        writer.put_binding(binding(&n.to_string(), &format!("r{n}"), 1000));
+        std::thread::sleep(std::time::Duration::from_micros(100));
+    }
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(writer.flush());
+    assert_eq!(store.load_bindings(0).unwrap().len(), 50);
+    let commits = commits.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(commits <= 5, "{commits} commits for 50 writes");
+}
