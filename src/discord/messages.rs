@@ -13,6 +13,7 @@ use super::cooldown::{Cooling, jump_link};
 use super::live::fingerprint;
 use super::render::escape_markdown;
 use super::reply::{card_message, no_pings};
+use super::rest::{MessageBody, create_message};
 use super::retry::with_retry;
 use super::shared::Shared;
 use crate::card::Card;
@@ -130,32 +131,22 @@ impl Shared {
         plan: Plan,
         compact: bool,
     ) -> Option<Instant> {
-        // The source id as nonce: a create retried after a 5xx, or a second answer to the same
-        // message, is dropped by Discord instead of posted twice.
-        let mut create = CreateMessage::new()
-            .nonce(Nonce::String(source.message_id.to_string()))
-            .enforce_nonce(true)
-            .allowed_mentions(no_pings())
-            .reference_message((
-                ChannelId::new(source.channel_id),
-                MessageId::new(source.message_id),
-            ));
-        if !plan.fresh.is_empty() {
-            let body = card_message(&plan.fresh, Some(source.author), compact);
-            create = create.embeds(body.embeds).components(body.components);
-        }
-        if !plan.jumps.is_empty() {
-            create = create.content(plan.jumps.join("\n"));
-        }
-        let channel = ChannelId::new(source.channel_id);
+        // The request is built once room to send is free: the many answers that may wait for it
+        // hold their cards only, not the cards again as JSON.
         let sending = self.send_permit().await;
-        let sent = with_retry(|| channel.send_message(http, create.clone())).await;
+        let sent = match MessageBody::new(&reply_to(&source, &plan, compact)) {
+            Ok(body) => {
+                let channel = ChannelId::new(source.channel_id);
+                with_retry(|| create_message(http, channel, &body)).await
+            }
+            Err(error) => Err(error.into()),
+        };
         drop(sending);
         self.count_reply(ReplyKind::Message, &sent);
         match sent {
-            Ok(reply) => {
+            Ok(reply_id) => {
                 let sent = Instant::now();
-                self.remember(source, reply.id.get(), &plan.fresh);
+                self.remember(source, reply_id.get(), &plan.fresh);
                 Some(sent)
             }
             Err(error) => {
@@ -284,6 +275,28 @@ impl Shared {
             tracing::warn!(%error, "could not delete a ticket card after its source went away");
         }
     }
+}
+
+/// The reply to `source` showing `plan`.
+fn reply_to(source: &Source, plan: &Plan, compact: bool) -> CreateMessage {
+    // The source id as nonce: a create retried after a 5xx, or a second answer to the same
+    // message, is dropped by Discord instead of posted twice.
+    let mut create = CreateMessage::new()
+        .nonce(Nonce::String(source.message_id.to_string()))
+        .enforce_nonce(true)
+        .allowed_mentions(no_pings())
+        .reference_message((
+            ChannelId::new(source.channel_id),
+            MessageId::new(source.message_id),
+        ));
+    if !plan.fresh.is_empty() {
+        let body = card_message(&plan.fresh, Some(source.author), compact);
+        create = create.embeds(body.embeds).components(body.components);
+    }
+    if !plan.jumps.is_empty() {
+        create = create.content(plan.jumps.join("\n"));
+    }
+    create
 }
 
 fn micros(elapsed: std::time::Duration) -> u64 {

@@ -17,6 +17,7 @@ pub mod live;
 pub mod messages;
 pub mod render;
 pub mod reply;
+pub mod rest;
 pub mod retry;
 pub mod shared;
 

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use serenity::all::{ChannelId, CreateMessage, HttpBuilder};
 use tokio::net::{TcpListener, TcpStream};
+use xalantis_bot::discord::rest::{MessageBody, create_message};
 use xalantis_bot::discord::retry::{RetryPolicy, status_of, with_policy};
 use xalantis_fakes::discord::{self as fake_discord, FakeDiscord, InteractionResponses};
 use xalantis_fakes::xalantis::{FakeXalantis, Fault, sample_ticket};
@@ -293,7 +294,7 @@ async fn a_refused_connection_gets_an_honest_error_until_xalantis_listens() {
 // ---- Discord REST ----
 
 /// serenity's HTTP client as the bot builds it with a proxy: its own rate limiter off.
-fn serenity_http(discord: &FakeDiscord) -> serenity::http::Http {
+pub fn serenity_http(discord: &FakeDiscord) -> serenity::http::Http {
     HttpBuilder::new(DISCORD_TOKEN)
         .proxy(discord.base_url())
         .ratelimiter_disabled(true)
@@ -344,9 +345,9 @@ async fn with_retry_sends_again_after_a_rate_limit_and_waits_first() {
         "/api/v10/channels/",
         fake_discord::Fault::rate_limited(0.2),
     );
-    let create = CreateMessage::new().content("card");
+    let body = MessageBody::new(&CreateMessage::new().content("card")).unwrap();
     let sent = with_policy(&FAST_RETRIES, || {
-        ChannelId::new(CHANNEL.id()).send_message(&http, create.clone())
+        create_message(&http, ChannelId::new(CHANNEL.id()), &body)
     })
     .await;
     assert!(sent.is_ok(), "{sent:?}");
@@ -361,27 +362,22 @@ async fn with_retry_sends_again_after_server_errors_and_gives_up_within_bounds()
     let discord = FakeDiscord::start().await;
     let http = serenity_http(&discord);
     let channel = ChannelId::new(CHANNEL.id());
-    let create = CreateMessage::new().content("card");
+    let body = MessageBody::new(&CreateMessage::new().content("card")).unwrap();
     discord.fail_next_rest(
         "POST",
         "/api/v10/channels/",
         fake_discord::Fault::status(500).times(2),
     );
-    with_policy(&FAST_RETRIES, || {
-        channel.send_message(&http, create.clone())
-    })
-    .await
-    .unwrap();
+    with_policy(&FAST_RETRIES, || create_message(&http, channel, &body))
+        .await
+        .unwrap();
     assert_eq!(posts(&discord), [500, 500, 200]);
     discord.fail_next_rest(
         "POST",
         "/api/v10/channels/",
         fake_discord::Fault::status(503).times(100),
     );
-    let gave_up = with_policy(&FAST_RETRIES, || {
-        channel.send_message(&http, create.clone())
-    })
-    .await;
+    let gave_up = with_policy(&FAST_RETRIES, || create_message(&http, channel, &body)).await;
     assert_eq!(status_of(&gave_up.unwrap_err()), Some(503));
     assert_eq!(posts(&discord).len(), 3 + 3, "three attempts, no storm");
 }

@@ -7,6 +7,7 @@ mod cli;
 mod console;
 mod detect;
 mod discord;
+mod discord_rest;
 mod faults;
 mod load;
 mod logs;
