@@ -61,6 +61,9 @@ CREATE TABLE settings (
 ) WITHOUT ROWID;
 ";
 
+/// SQLite's page cache per connection, in KiB.
+pub(crate) const CACHE_KIB: i64 = 512;
+
 /// Checks a freshly opened connection and brings its schema up to [`SCHEMA_VERSION`].
 pub(crate) fn prepare(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
     if conn.is_readonly(rusqlite::MAIN_DB).at(path)? {
@@ -72,6 +75,10 @@ pub(crate) fn prepare(conn: &mut Connection, path: &Path) -> Result<(), StoreErr
     conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0))
         .at(path)?;
     conn.pragma_update(None, "synchronous", "NORMAL").at(path)?;
+    // A small page cache: the bot reads the database at start-up and on rare lookups, and the
+    // writer appends in batches. SQLite's default (2 MB) was 2.2 MB of the fault soak's peak.
+    conn.pragma_update(None, "cache_size", -CACHE_KIB)
+        .at(path)?;
     migrate(conn, path)
 }
 

@@ -149,3 +149,13 @@ fn writes_arriving_close_together_share_a_commit() {
     let commits = commits.load(std::sync::atomic::Ordering::SeqCst);
     assert!(commits <= 5, "{commits} commits for 50 writes");
 }
+
+#[test]
+fn the_page_cache_is_kept_small() {
+    let store = Store::open_in_memory().unwrap();
+    let cache: i64 = store
+        .lock()
+        .pragma_query_value(None, "cache_size", |row| row.get(0))
+        .unwrap();
+    assert_eq!(cache, -schema::CACHE_KIB);
+}
