@@ -6,8 +6,8 @@
 //!   (`serenity::json::from_str::<GatewayEvent>`: text → `JsonMap` → `Event` through serde's
 //!   buffered `Content`, then `Message`), with or without serenity's `simd_json` feature;
 //! - `lean/message_create`: what the bot's own reader does (`discord::gateway::frame::Incoming`,
-//!   the payload left raw, then `discord::events::MessageHead`: the ids, author, webhook and
-//!   content, the rest skipped);
+//!   one pass that reads the payload straight into `discord::gateway::head::MessageHead`: the
+//!   ids, author, webhook and content, the rest skipped);
 //! - `lean/message_create+detect`: that plus mention detection: the reader's whole per-message
 //!   cost for a message without a mention.
 //!
@@ -20,8 +20,8 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use serenity::model::event::GatewayEvent;
 use url::Url;
 use xalantis_bot::detect::{DEFAULT_REFERENCE_PATTERN, DetectConfig, Detector};
-use xalantis_bot::discord::events::MessageHead;
 use xalantis_bot::discord::gateway::frame::{Incoming, Op};
+use xalantis_bot::discord::gateway::head::MessageHead;
 
 /// A MESSAGE_CREATE frame as the fake Discord sends it (guild channel, partial member).
 fn frame() -> String {
@@ -49,10 +49,10 @@ fn frame() -> String {
     format!(r#"{{"op":0,"s":42,"t":"MESSAGE_CREATE","d":{d}}}"#)
 }
 
-/// The bot's reader on one frame: the frame, then the fields of its MESSAGE_CREATE payload.
+/// The bot's reader on one frame: the frame and the fields of its MESSAGE_CREATE payload.
 fn lean_read(text: &str) -> Option<(Incoming<'_>, MessageHead<'_>)> {
-    let frame = Incoming::parse(text).ok()?;
-    let head = serde_json::from_str(frame.d?.get()).ok()?;
+    let mut frame = Incoming::parse(text).ok()?;
+    let head = frame.message.take()?;
     Some((frame, head))
 }
 

@@ -9,16 +9,16 @@
 //! it reads on. Interactions, edits and deletes are parsed into serenity's models and handled in
 //! a task each. Every task holds a pass of the shutdown gate.
 
-use std::borrow::Cow;
 use std::sync::Arc;
 
 use tokio::sync::OwnedSemaphorePermit;
 
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use serde_json::value::RawValue;
 use serenity::all::{ApplicationId, GuildId, Http, Interaction, MessageUpdateEvent};
 
 use super::commands::{settings, ticket};
+use super::gateway::head::{MessageHead, Snowflake};
 use super::gateway::{Events, Wait};
 use super::messages::Source;
 use super::shared::Shared;
@@ -67,11 +67,7 @@ impl Dispatcher {
 
     /// MESSAGE_CREATE: counted for the cooldown; answered in a task when it names a ticket, or
     /// a [`Wait`] for room when the bound on answers in flight is reached.
-    fn on_message(&self, d: &RawValue) -> Option<Wait<'_>> {
-        let Ok(head) = serde_json::from_str::<MessageHead<'_>>(d.get()) else {
-            tracing::debug!("skipped a MESSAGE_CREATE without the fields the bot reads");
-            return None;
-        };
+    fn on_message(&self, head: &MessageHead<'_>) -> Option<Wait<'_>> {
         self.shared.cooldowns.note_message(head.channel_id.0);
         if head.author.bot || head.webhook_id.is_some() {
             return None;
@@ -147,9 +143,19 @@ impl Dispatcher {
 }
 
 impl Events for Dispatcher {
+    fn on_message_create(&self, message: MessageHead<'_>) -> Option<Wait<'_>> {
+        self.on_message(&message)
+    }
+
     fn on_dispatch<'a>(&'a self, event: &str, d: &RawValue) -> Option<Wait<'a>> {
         match event {
-            "MESSAGE_CREATE" => return self.on_message(d),
+            // Its `d` came before `t`, so the reader could not read it in one pass.
+            "MESSAGE_CREATE" => match serde_json::from_str::<MessageHead<'_>>(d.get()) {
+                Ok(head) => return self.on_message(&head),
+                Err(error) => {
+                    tracing::debug!(%error, "skipped a MESSAGE_CREATE without the fields the bot reads");
+                }
+            },
             "MESSAGE_UPDATE" => {
                 if let Some(update) = parse::<MessageUpdateEvent>(event, d) {
                     self.spawn(move |shared, http| async move {
@@ -243,37 +249,6 @@ async fn register_commands(http: &Http, guild: Option<u64>) {
     }
 }
 
-/// The fields of a MESSAGE_CREATE the bot reads; the rest of the payload is skipped unparsed
-/// (public for the gateway benchmark, `benches/gateway.rs`).
-#[derive(Debug, Deserialize)]
-pub struct MessageHead<'a> {
-    /// The message.
-    pub id: Snowflake,
-    /// Its channel.
-    pub channel_id: Snowflake,
-    /// Its guild (`None` in direct messages).
-    #[serde(default)]
-    pub guild_id: Option<Snowflake>,
-    /// Its author.
-    pub author: AuthorHead,
-    /// Set when a webhook posted it.
-    #[serde(default)]
-    pub webhook_id: Option<Snowflake>,
-    /// Its text, borrowed from the frame unless it has escapes.
-    #[serde(borrow)]
-    pub content: Cow<'a, str>,
-}
-
-/// The author fields of a [`MessageHead`].
-#[derive(Debug, Deserialize)]
-pub struct AuthorHead {
-    /// The user.
-    pub id: Snowflake,
-    /// Whether the user is a bot.
-    #[serde(default)]
-    pub bot: bool,
-}
-
 #[derive(Debug, Deserialize)]
 struct Deleted {
     id: Snowflake,
@@ -302,49 +277,9 @@ struct ReadyApplication {
     id: Snowflake,
 }
 
-/// A Discord id: a string of digits (or, leniently, a number), never zero.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Snowflake(pub u64);
-
-impl<'de> Deserialize<'de> for Snowflake {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl serde::de::Visitor<'_> for Visitor {
-            type Value = Snowflake;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a Discord id")
-            }
-            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Snowflake, E> {
-                text.parse()
-                    .map_err(E::custom)
-                    .and_then(|n| self.visit_u64(n))
-            }
-            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<Snowflake, E> {
-                (n != 0)
-                    .then_some(Snowflake(n))
-                    .ok_or_else(|| E::custom("id 0"))
-            }
-        }
-        deserializer.deserialize_any(Visitor)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_message_head_reads_ids_as_strings_or_numbers_and_borrows_plain_text() {
-        let d = r#"{"id":"11","channel_id":22,"guild_id":null,"author":{"id":"33","username":"a"},
-                    "content":"VEN1-000079 please","embeds":[],"tts":false}"#;
-        let head: MessageHead<'_> = serde_json::from_str(d).unwrap();
-        assert_eq!(
-            (head.id, head.channel_id, head.author.id),
-            (Snowflake(11), Snowflake(22), Snowflake(33))
-        );
-        assert!(head.guild_id.is_none() && !head.author.bot && head.webhook_id.is_none());
-        assert!(matches!(head.content, Cow::Borrowed("VEN1-000079 please")));
-    }
 
     /// Answers wait by the thousand when Xalantis is slow: what each one holds is bounded.
     #[tokio::test]
@@ -380,17 +315,5 @@ mod tests {
         let size = std::mem::size_of_val(&task);
         println!("a waiting answer task: {size} bytes");
         assert!(size <= 1024, "{size} bytes");
-    }
-
-    #[test]
-    fn escaped_text_is_unescaped_and_bad_ids_are_refused() {
-        let d =
-            r#"{"id":"1","channel_id":"2","author":{"id":"3","bot":true},"content":"a\"b\u00e9"}"#;
-        let head: MessageHead<'_> = serde_json::from_str(d).unwrap();
-        assert_eq!(head.content, "a\"bé");
-        assert!(head.author.bot);
-        for bad in [r#""0""#, r#""x1""#, "-1", "null"] {
-            assert!(serde_json::from_str::<Snowflake>(bad).is_err(), "{bad}");
-        }
     }
 }

@@ -211,7 +211,7 @@ impl Connection<'_> {
         };
         match frame.op {
             Op::DISPATCH => {
-                self.on_dispatch(&frame, session).await;
+                self.on_dispatch(frame, session).await;
                 None
             }
             Op::HEARTBEAT => (!self.send(frame::heartbeat(session.seq)).await)
@@ -231,7 +231,7 @@ impl Connection<'_> {
     }
 
     /// A dispatch: the sequence number, the session from READY, then the bot's handler.
-    async fn on_dispatch(&mut self, frame: &Incoming<'_>, session: &mut Session) {
+    async fn on_dispatch(&mut self, frame: Incoming<'_>, session: &mut Session) {
         if let Some(seq) = frame.s {
             session.seq = Some(seq);
         }
@@ -249,7 +249,11 @@ impl Connection<'_> {
             "RESUMED" => self.lived = true,
             _ => {}
         }
-        let wait = frame.d.and_then(|d| self.events.on_dispatch(event, d));
+        let wait = match (frame.message, frame.d) {
+            (Some(message), _) => self.events.on_message_create(message),
+            (None, Some(d)) => self.events.on_dispatch(event, d),
+            (None, None) => None,
+        };
         if let Some(wait) = wait {
             self.wait_beating(wait, session.seq).await;
         }

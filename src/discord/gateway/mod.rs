@@ -2,10 +2,10 @@
 //!
 //! serenity's gateway deserializes every event into its models, clones it and spawns a task
 //! for it, about 44 µs of CPU per MESSAGE_CREATE on this project's machine, whether or not the
-//! bot cares (BENCHMARKS.md). Here a frame is read into [`frame::Incoming`], whose payload stays
-//! raw JSON borrowed from the frame, and handed to [`Events::on_dispatch`] inside the read loop;
-//! the bot parses only the few fields it needs and spawns work only for messages that name a
-//! ticket. serenity still does everything else: REST, rate-limit headers, models and builders.
+//! bot cares (BENCHMARKS.md). Here a frame is read into [`frame::Incoming`] in one pass: a
+//! MESSAGE_CREATE's payload straight into the few fields the bot needs ([`head::MessageHead`]),
+//! any other payload left raw JSON borrowed from the frame. Both are handed to [`Events`] inside
+//! the read loop, and the bot spawns work only for messages that name a ticket. serenity still does everything else: REST, rate-limit headers, models and builders.
 //!
 //! The protocol, as Discord documents it: HELLO → IDENTIFY (or RESUME) → READY (or RESUMED),
 //! a heartbeat every `heartbeat_interval` (the first one after a random part of it), a missed ACK
@@ -15,6 +15,7 @@
 
 mod connection;
 pub mod frame;
+pub mod head;
 
 use std::pin::Pin;
 
@@ -23,6 +24,7 @@ use serenity::http::Http;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use self::connection::{Ended, Session};
+use self::head::MessageHead;
 use crate::backoff::{Backoff, pause};
 use crate::secret::Secret;
 
@@ -35,9 +37,13 @@ pub type Wait<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
 /// What the bot does with gateway events. Both methods run inside the read loop: they must not
 /// block (spawn anything slow), and what they cost is paid for every event.
 pub trait Events: Send + Sync {
-    /// A dispatch (op 0): the event name and its raw payload. Returns a [`Wait`] when the bot
-    /// cannot take more work yet: the reader awaits it, so events wait in the socket (keep such
-    /// waits short: the heartbeat waits too).
+    /// A MESSAGE_CREATE, its fields read in the same pass as the frame (Discord sends `t`
+    /// before `d`). Returns a [`Wait`] when the bot cannot take more work yet: the reader awaits
+    /// it, so events wait in the socket (keep such waits short: the heartbeat waits too).
+    fn on_message_create(&self, message: MessageHead<'_>) -> Option<Wait<'_>>;
+    /// Any other dispatch (op 0): the event name and its raw payload (also a MESSAGE_CREATE
+    /// whose `d` came first, or that lacks a field of [`MessageHead`]). Returns a [`Wait`] as
+    /// [`Events::on_message_create`] does.
     fn on_dispatch<'a>(&'a self, event: &str, d: &RawValue) -> Option<Wait<'a>>;
     /// The connection went down (a resume or reconnection follows).
     fn on_disconnect(&self);
