@@ -9,7 +9,9 @@
 //!   one pass that reads the payload straight into `discord::gateway::head::MessageHead`: the
 //!   ids, author, webhook and content, the rest skipped);
 //! - `lean/message_create+detect`: that plus mention detection: the reader's whole per-message
-//!   cost for a message without a mention.
+//!   cost for a message without a mention;
+//! - `lean/two_pass`: the reader before the one-pass frame: the payload left raw (one scan),
+//!   then read again into `MessageHead` (a second scan).
 //!
 //! The gap between the two is what the bot's own reader saves per event.
 
@@ -56,6 +58,23 @@ fn lean_read(text: &str) -> Option<(Incoming<'_>, MessageHead<'_>)> {
     Some((frame, head))
 }
 
+/// The reader before the one-pass frame, for comparison.
+fn two_pass_read(text: &str) -> Option<MessageHead<'_>> {
+    #[derive(serde::Deserialize)]
+    struct RawFrame<'a> {
+        #[serde(rename = "op")]
+        _op: u8,
+        #[serde(default, rename = "s")]
+        _s: Option<u64>,
+        #[serde(default, borrow, rename = "t")]
+        _t: Option<std::borrow::Cow<'a, str>>,
+        #[serde(borrow)]
+        d: &'a serde_json::value::RawValue,
+    }
+    let frame: RawFrame<'_> = serde_json::from_str(text).ok()?;
+    serde_json::from_str(frame.d.get()).ok()
+}
+
 fn detector() -> Detector {
     Detector::new(&DetectConfig {
         reference_pattern: DEFAULT_REFERENCE_PATTERN.to_owned(),
@@ -87,6 +106,10 @@ fn read_frame(c: &mut Criterion) {
     });
     c.bench_function("lean/message_create", |b| {
         b.iter(|| black_box(lean_read(black_box(&text)).is_some()));
+    });
+    assert!(two_pass_read(&text).is_some());
+    c.bench_function("lean/two_pass", |b| {
+        b.iter(|| black_box(two_pass_read(black_box(&text)).is_some()));
     });
     c.bench_function("lean/message_create+detect", |b| {
         b.iter(|| {
