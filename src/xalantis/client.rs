@@ -387,11 +387,7 @@ async fn read_limited(mut response: Response, limit: usize) -> Result<Bytes, Xal
     if chunks.len() <= 1 {
         return Ok(chunks.pop().unwrap_or_default());
     }
-    let mut body = Vec::with_capacity(length);
-    for chunk in &chunks {
-        body.extend_from_slice(chunk);
-    }
-    Ok(Bytes::from(body))
+    Ok(Bytes::from(chunks.concat()))
 }
 
 #[cfg(test)]
