@@ -22,6 +22,7 @@
 //! | [`gate`] | graceful shutdown: no new events, replies in flight finish |
 //! | [`backoff`] | waits between reconnections (Discord gateway, Slack Socket Mode) |
 //! | [`prefixes`] | which reference prefixes are real (pinned or learned); others cost no API call |
+//! | [`recent`] | a small bounded map of recent entries (reply bindings) |
 //! | [`card`] | ticket → platform-neutral card (pure) |
 //! | [`settings`] | per-channel settings: guild defaults and channel overrides over the configuration, in memory |
 //! | [`store`] | SQLite state that survives restarts: bindings, cooldown marks, settings; one writer thread |
@@ -42,6 +43,7 @@ pub mod gate;
 pub mod http;
 pub mod lookup;
 pub mod prefixes;
+pub mod recent;
 pub mod secret;
 pub mod settings;
 pub mod slack;

@@ -4,16 +4,15 @@
 
 use std::time::Duration;
 
-use moka::sync::Cache;
-
+use crate::recent::Recent;
 use crate::store::{BindingRecord, PLATFORM_DISCORD, StoreWriter};
 
 /// How long a reply follows its source message.
 pub const BINDING_TTL: Duration = Duration::from_secs(24 * 60 * 60);
-/// Most bindings kept in memory (the oldest go first). The soak measured about 800 bytes of
-/// memory per card (binding, reverse index and cooldown mark): 100,000 made the RSS grow to
-/// ~100 MB; the newest 10,000 cards, weeks of a busy support desk, cost about 8 MB.
-pub const MAX_BINDINGS: u64 = 10_000;
+/// Most bindings kept in memory (the oldest go first). The newest 10,000 cards, weeks of a busy
+/// support desk, cost about 5.5 MB with their reverse index (`tests/bindings_memory.rs`; 7.6
+/// MB in the general cache they were kept in before).
+pub const MAX_BINDINGS: usize = 10_000;
 
 /// The bot's reply to one source message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,8 +37,8 @@ pub struct Binding {
 /// Source message id → the bot's reply, and reply → source.
 #[derive(Clone)]
 pub struct Bindings {
-    by_source: Cache<u64, Binding>,
-    by_reply: Cache<u64, u64>,
+    by_source: Recent<u64, Binding>,
+    by_reply: Recent<u64, u64>,
     store: Option<StoreWriter>,
 }
 
@@ -53,8 +52,8 @@ impl Bindings {
     /// Empty bindings, written behind to `store` when given.
     pub fn new(store: Option<StoreWriter>) -> Self {
         Self {
-            by_source: bounded(),
-            by_reply: bounded(),
+            by_source: Recent::new(MAX_BINDINGS, BINDING_TTL),
+            by_reply: Recent::new(MAX_BINDINGS, BINDING_TTL),
             store,
         }
     }
@@ -105,7 +104,7 @@ impl Bindings {
         }
         let binding = self.by_source.remove(&source)?;
         if let Some(reply) = binding.reply_id {
-            self.by_reply.invalidate(&reply);
+            self.by_reply.remove(&reply);
         }
         Some(binding)
     }
@@ -113,19 +112,10 @@ impl Bindings {
     /// Every card still live: posted in the last 24 hours and not removed.
     pub fn live(&self) -> Vec<(u64, Binding)> {
         let now = now_unix();
-        self.by_source
-            .iter()
-            .filter(|(_, b)| b.reply_id.is_some() && now - b.created_at < ttl_secs())
-            .map(|(source, binding)| (*source, binding))
-            .collect()
+        let mut live = self.by_source.entries();
+        live.retain(|(_, b)| b.reply_id.is_some() && now - b.created_at < ttl_secs());
+        live
     }
-}
-
-fn bounded<V: Clone + Send + Sync + 'static>() -> Cache<u64, V> {
-    Cache::builder()
-        .max_capacity(MAX_BINDINGS)
-        .time_to_live(BINDING_TTL)
-        .build()
 }
 
 fn ttl_secs() -> i64 {

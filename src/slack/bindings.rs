@@ -3,12 +3,12 @@
 
 use std::time::Duration;
 
-use moka::sync::Cache;
+use crate::recent::Recent;
 
 /// How long a card follows its source message.
 pub const BINDING_TTL: Duration = Duration::from_secs(24 * 60 * 60);
 /// Most bindings kept (the oldest go first).
-pub const MAX_BINDINGS: u64 = 10_000;
+pub const MAX_BINDINGS: usize = 10_000;
 
 /// A message: its channel and `ts`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -21,22 +21,17 @@ pub struct MessageKey {
 
 /// Source message → the `ts` of the bot's card in its thread.
 #[derive(Clone)]
-pub struct Bindings(Cache<MessageKey, String>);
+pub struct Bindings(Recent<MessageKey, String>);
 
 impl Default for Bindings {
     fn default() -> Self {
-        Self(
-            Cache::builder()
-                .max_capacity(MAX_BINDINGS)
-                .time_to_live(BINDING_TTL)
-                .build(),
-        )
+        Self(Recent::new(MAX_BINDINGS, BINDING_TTL))
     }
 }
 
 impl std::fmt::Debug for Bindings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Bindings({})", self.0.entry_count())
+        write!(f, "Bindings({})", self.0.len())
     }
 }
 
