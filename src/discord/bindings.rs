@@ -2,6 +2,7 @@
 //! buttons find their card's owner and live cards know what to re-check. Kept in memory for
 //! 24 hours (bounded) and written behind to the store, so a restart loses nothing.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::recent::Recent;
@@ -10,7 +11,7 @@ use crate::store::{BindingRecord, PLATFORM_DISCORD, StoreWriter};
 /// How long a reply follows its source message.
 pub const BINDING_TTL: Duration = Duration::from_secs(24 * 60 * 60);
 /// Most bindings kept in memory (the oldest go first). The newest 10,000 cards, weeks of a busy
-/// support desk, cost about 5.5 MB with their reverse index (`tests/bindings_memory.rs`; 7.6
+/// support desk, cost about 5.2 MB with their reverse index (`tests/bindings_memory.rs`; 7.6
 /// MB in the general cache they were kept in before).
 pub const MAX_BINDINGS: usize = 10_000;
 
@@ -37,7 +38,8 @@ pub struct Binding {
 /// Source message id → the bot's reply, and reply → source.
 #[derive(Clone)]
 pub struct Bindings {
-    by_source: Recent<u64, Binding>,
+    /// Shared, so that listing the live cards clones pointers under the map's lock, not cards.
+    by_source: Recent<u64, Arc<Binding>>,
     by_reply: Recent<u64, u64>,
     store: Option<StoreWriter>,
 }
@@ -82,7 +84,7 @@ impl Bindings {
         if let Some(reply) = binding.reply_id {
             self.by_reply.insert(reply, source);
         }
-        self.by_source.insert(source, binding);
+        self.by_source.insert(source, Arc::new(binding));
     }
 
     /// The reply to `source`, if the bot answered it in the last 24 hours.
@@ -90,6 +92,7 @@ impl Bindings {
         self.by_source
             .get(&source)
             .filter(|b| now_unix() - b.created_at < ttl_secs())
+            .map(Arc::unwrap_or_clone)
     }
 
     /// The source message a reply answers.
@@ -102,7 +105,7 @@ impl Bindings {
         if let Some(store) = &self.store {
             store.delete_binding(PLATFORM_DISCORD, &source.to_string());
         }
-        let binding = self.by_source.remove(&source)?;
+        let binding = Arc::unwrap_or_clone(self.by_source.remove(&source)?);
         if let Some(reply) = binding.reply_id {
             self.by_reply.remove(&reply);
         }
@@ -114,7 +117,9 @@ impl Bindings {
         let now = now_unix();
         let mut live = self.by_source.entries();
         live.retain(|(_, b)| b.reply_id.is_some() && now - b.created_at < ttl_secs());
-        live
+        live.into_iter()
+            .map(|(source, binding)| (source, Arc::unwrap_or_clone(binding)))
+            .collect()
     }
 }
 
