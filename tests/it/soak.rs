@@ -233,7 +233,10 @@ fn free_address() -> String {
 async fn report_metrics(http: &str) {
     let text = match reqwest::get(format!("http://{http}/metrics")).await {
         Ok(response) => response.text().await.unwrap_or_default(),
-        Err(error) => format!("unavailable: {error}"),
+        Err(error) => {
+            println!("soak: bot metrics unavailable: {error:?}");
+            return;
+        }
     };
     let wanted = [
         "events_shed_total",
