@@ -4,8 +4,7 @@ use std::borrow::Cow;
 
 use serde::{Deserialize, Deserializer};
 
-/// The fields of a MESSAGE_CREATE the bot reads; the rest of the payload is skipped unparsed
-///.
+/// The fields of a MESSAGE_CREATE the bot reads; the rest of the payload is skipped unparsed.
 #[derive(Debug, Deserialize)]
 pub struct MessageHead<'a> {
     /// The message.

@@ -5,7 +5,8 @@
 //! bot cares (BENCHMARKS.md). Here a frame is read into [`frame::Incoming`] in one pass: a
 //! MESSAGE_CREATE's payload straight into the few fields the bot needs ([`head::MessageHead`]),
 //! any other payload left raw JSON borrowed from the frame. Both are handed to [`Events`] inside
-//! the read loop, and the bot spawns work only for messages that name a ticket. serenity still does everything else: REST, rate-limit headers, models and builders.
+//! the read loop, and the bot spawns work only for messages that name a ticket. serenity still
+//! does everything else: REST, rate-limit headers, models and builders.
 //!
 //! The protocol, as Discord documents it: HELLO → IDENTIFY (or RESUME) → READY (or RESUMED),
 //! a heartbeat every `heartbeat_interval` (the first one after a random part of it), a missed ACK
