@@ -3,9 +3,9 @@
 //!
 //! A general cache (moka) spends bookkeeping per entry on what this needs none of (access-order
 //! lists, a frequency sketch, per-entry atomics): a reply binding with its reverse index cost
-//! 756 bytes there and costs 514 here (`tests/bindings_memory.rs`), 2 MB less for 10,000 cards
-//! (BENCHMARKS.md, "The binary and the bindings"). Here an entry costs its key and value, its
-//! insertion stamp and time, and the key once more in the insertion queue.
+//! 756 bytes there and cost 514 in two of these (`tests/bindings_memory.rs`), 2 MB less for
+//! 10,000 cards (BENCHMARKS.md, "The binary and the bindings"). Here an entry costs its key and
+//! value, its insertion stamp and time, and the key once more in the insertion queue.
 //!
 //! ```
 //! use std::time::Duration;

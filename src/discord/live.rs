@@ -21,20 +21,76 @@ use crate::telemetry::metrics::ReplyKind;
 pub const MAX_SPREAD: Duration = Duration::from_secs(2);
 
 /// What a card shows that is worth an edit: per ticket, status, priority, assignee and due.
-pub fn fingerprint(cards: &[Card]) -> String {
-    cards
-        .iter()
-        .map(|c| {
-            let due = c
-                .due
-                .map(|d| d.at.unix_timestamp().to_string())
-                .unwrap_or_default();
-            let priority = c.priority.as_deref().unwrap_or_default();
-            let assignee = c.assignee.as_deref().unwrap_or_default();
-            format!("{}|{}|{priority}|{assignee}|{due}", c.uuid, c.status)
-        })
-        .collect::<Vec<_>>()
-        .join(";")
+///
+/// Kept as a 64-bit hash (FNV-1a) of `uuid|status|priority|assignee|due` per ticket, joined by
+/// `;`: ten thousand live cards keep 8 bytes each rather than a string of about a hundred. The
+/// hash is fixed (not the standard library's, which may change between releases), so a
+/// fingerprint stored before a restart or an upgrade still matches the same card.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fingerprint(u64);
+
+impl Fingerprint {
+    /// The fingerprint as stored: 16 hexadecimal digits.
+    pub fn to_stored(self) -> String {
+        format!("{:016x}", self.0)
+    }
+
+    /// A stored fingerprint. Stores written before fingerprints were hashed hold the text
+    /// itself, which hashes to what [`fingerprint`] gives for the same card.
+    pub fn from_stored(stored: &str) -> Self {
+        if stored.len() == 16
+            && let Ok(hash) = u64::from_str_radix(stored, 16)
+        {
+            return Self(hash);
+        }
+        let mut hash = Fnv::default();
+        hash.write(stored);
+        Self(hash.0)
+    }
+}
+
+/// FNV-1a, 64 bits.
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Self(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv {
+    fn write(&mut self, text: &str) {
+        for byte in text.bytes() {
+            self.0 = (self.0 ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+/// The [`Fingerprint`] of what `cards` show.
+pub fn fingerprint(cards: &[Card]) -> Fingerprint {
+    let mut hash = Fnv::default();
+    for (n, card) in cards.iter().enumerate() {
+        if n > 0 {
+            hash.write(";");
+        }
+        let due = card.due.map(|d| d.at.unix_timestamp().to_string());
+        for (field, text) in [
+            card.uuid.as_str(),
+            card.status.as_str(),
+            card.priority.as_deref().unwrap_or_default(),
+            card.assignee.as_deref().unwrap_or_default(),
+            due.as_deref().unwrap_or_default(),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            if field > 0 {
+                hash.write("|");
+            }
+            hash.write(text);
+        }
+    }
+    Fingerprint(hash.0)
 }
 
 /// Checks every live card each `every`, forever (spawn it; abort it at shutdown).
@@ -103,5 +159,80 @@ impl Shared {
                 self.bindings.remove(source);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::card::{CardOptions, ticket_card};
+    use crate::xalantis::Ticket;
+    use time::macros::datetime;
+
+    fn example_card() -> Card {
+        let json =
+            serde_json::from_str(include_str!("../../tests/fixtures/get-ticket-example.json"))
+                .unwrap();
+        let ticket = Ticket::from_response(&json).unwrap();
+        ticket_card(
+            &ticket,
+            &CardOptions::default(),
+            datetime!(2026-01-13 00:00 UTC),
+        )
+    }
+
+    /// The text fingerprints were before they were hashed, as older stores hold it.
+    fn as_text(cards: &[Card]) -> String {
+        cards
+            .iter()
+            .map(|c| {
+                let due = c
+                    .due
+                    .map(|d| d.at.unix_timestamp().to_string())
+                    .unwrap_or_default();
+                let priority = c.priority.as_deref().unwrap_or_default();
+                let assignee = c.assignee.as_deref().unwrap_or_default();
+                format!("{}|{}|{priority}|{assignee}|{due}", c.uuid, c.status)
+            })
+            .collect::<Vec<_>>()
+            .join(";")
+    }
+
+    #[test]
+    fn a_fingerprint_survives_the_store_and_matches_the_text_older_stores_hold() {
+        let one = example_card();
+        let mut other = example_card();
+        other.uuid = "00000000-0000-4000-8000-000000000002".into();
+        other.due = None;
+        for cards in [vec![one.clone()], vec![one.clone(), other.clone()], vec![]] {
+            let print = fingerprint(&cards);
+            assert_eq!(Fingerprint::from_stored(&print.to_stored()), print);
+            assert_eq!(Fingerprint::from_stored(&as_text(&cards)), print);
+        }
+        assert_eq!(
+            fingerprint(std::slice::from_ref(&one)).to_stored().len(),
+            16
+        );
+    }
+
+    #[test]
+    fn what_is_worth_an_edit_changes_the_fingerprint() {
+        let card = example_card();
+        let print = fingerprint(std::slice::from_ref(&card));
+        let edits: [fn(&mut Card); 5] = [
+            |c| c.status = "Closed".into(),
+            |c| c.priority = None,
+            |c| c.assignee = Some("Someone Else".into()),
+            |c| c.due = None,
+            |c| c.uuid.push('0'),
+        ];
+        for edit in edits {
+            let mut edited = card.clone();
+            edit(&mut edited);
+            assert_ne!(fingerprint(&[edited]), print);
+        }
+        let mut retitled = card.clone();
+        retitled.title = "Another title".into();
+        assert_eq!(fingerprint(&[retitled]), print, "the title is not followed");
     }
 }
