@@ -13,7 +13,7 @@ use crate::store::{BindingRecord, PLATFORM_DISCORD, StoreWriter};
 /// How long a reply follows its source message.
 pub const BINDING_TTL: Duration = Duration::from_secs(24 * 60 * 60);
 /// Most bindings kept in memory (the oldest go first). The newest 10,000 cards, weeks of a busy
-/// support desk, cost about 3.4 MB with their reverse index (`tests/bindings_memory.rs`; 7.6
+/// support desk, cost about 3 MB with their reverse index (`tests/bindings_memory.rs`; 7.6
 /// MB in the general cache they were kept in first).
 pub const MAX_BINDINGS: usize = 10_000;
 
