@@ -181,7 +181,11 @@ async fn wait_started(args: &Args, rig: &mut Rig) -> anyhow::Result<()> {
                 .context("the bot did not learn its prefixes")?;
         }
     }
-    tokio::time::sleep(Duration::from_millis(300) + Duration::from_millis(args.delay_ms)).await;
+    // The prefix-learning call answers after the Xalantis delay; a Xalantis that never answers
+    // (a delay of minutes) is waited for no longer than a phase.
+    let learning_call =
+        Duration::from_millis(args.delay_ms).min(Duration::from_secs(args.timeout_secs));
+    tokio::time::sleep(Duration::from_millis(300) + learning_call).await;
     Ok(())
 }
 
