@@ -10,7 +10,7 @@ use xalantis_bot::discord::live::Fingerprint;
 static ALLOC: dhat::Alloc = dhat::Alloc;
 
 /// Most heap bytes one binding (and its reverse index) may cost: 297 measured. A card naming one
-/// ticket holds about 140 bytes of its own on the heap (the binding, the ticket's UUID); the map,
+/// ticket holds about 170 bytes of its own on the heap (the binding, the ticket's UUID); the map,
 /// its insertion queue and the reverse index cost the rest. Before, the fingerprint was kept as
 /// text and the reverse index in a second `Recent`: 514 bytes. In the general cache used first
 /// (moka), a binding cost 756 bytes by this count (without the re-binds).

@@ -129,14 +129,9 @@ impl Bindings {
         if let Some(store) = &self.store {
             store.delete_binding(PLATFORM_DISCORD, &source.to_string());
         }
-        let binding = Arc::unwrap_or_clone(self.by_source.remove(&source)?);
-        if let Some(reply) = binding.reply_id {
-            let mut by_reply = self.replies();
-            if by_reply.get(&reply) == Some(&source) {
-                by_reply.remove(&reply);
-            }
-        }
-        Some(binding)
+        // The reply's entry in `by_reply` stays until pruned: reads check it against
+        // `by_source`, and removing it here could race a re-bind of the same reply.
+        self.by_source.remove(&source).map(Arc::unwrap_or_clone)
     }
 
     /// Every card still live: posted in the last 24 hours and not removed.

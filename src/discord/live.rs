@@ -204,6 +204,8 @@ mod tests {
         let mut other = example_card();
         other.uuid = "00000000-0000-4000-8000-000000000002".into();
         other.due = None;
+        other.priority = None;
+        other.assignee = None;
         for cards in [vec![one.clone()], vec![one.clone(), other.clone()], vec![]] {
             let print = fingerprint(&cards);
             assert_eq!(Fingerprint::from_stored(&print.to_stored()), print);
