@@ -74,19 +74,14 @@ pub fn fingerprint(cards: &[Card]) -> Fingerprint {
             hash.write(";");
         }
         let due = card.due.map(|d| d.at.unix_timestamp().to_string());
-        for (field, text) in [
-            card.uuid.as_str(),
+        hash.write(&card.uuid);
+        for text in [
             card.status.as_str(),
             card.priority.as_deref().unwrap_or_default(),
             card.assignee.as_deref().unwrap_or_default(),
             due.as_deref().unwrap_or_default(),
-        ]
-        .into_iter()
-        .enumerate()
-        {
-            if field > 0 {
-                hash.write("|");
-            }
+        ] {
+            hash.write("|");
             hash.write(text);
         }
     }
